@@ -1,0 +1,185 @@
+"""The claim registry: every checkable statement of Dayi & Chen with a check computing its verdict.
+
+A claim module (one per area, in this package) declares :class:`Claim` objects with
+:func:`register`. Each claim has a stable ID from ``shared/spec/claims.md``, the paper's location,
+the statement **transcribed exactly as printed**, and its sub-checks (``DC-D1.a``, …), each with
+its own printed statement. The check function runs every time a report is generated and returns
+one :class:`Verdict` per sub-check; the claim's summary verdict is the worst of them.
+
+Adding a claim: write (or extend) a module ``numerics/claims/<area>.py`` that calls
+``register(Claim(...))`` at import time, and list the module in :data:`MODULES`.
+
+>>> Verdict("DC-X.a", "confirmed", evidence={"lhs": 1, "rhs": 1}).status
+'confirmed'
+>>> worst(["confirmed", "erratum", "supported"])
+'erratum'
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = [
+    "STATUSES",
+    "Context",
+    "Verdict",
+    "SubCheck",
+    "Claim",
+    "register",
+    "registry",
+    "worst",
+    "run_claim",
+    "MODULES",
+]
+
+#: Verdicts, from best to worst (the summary of an ID is the worst of its sub-checks).
+STATUSES: tuple[str, ...] = (
+    "confirmed",  # holds as printed
+    "supported",  # statistical/asymptotic claim: evidence consistent at the sizes tried
+    "inconclusive",  # with the reason
+    "erratum",  # fails as printed; the corrected form named in `corrected` was verified instead
+    "not-supported",  # statistical/asymptotic claim: evidence against it
+    "refuted",  # fails, no correction found
+)
+
+#: Claim modules imported by :func:`registry` (add yours here).
+MODULES: list[str] = []
+
+
+def worst(statuses: Iterable[str]) -> str:
+    """The worst status of an iterable (``confirmed`` if it is empty).
+
+    >>> worst(["supported", "confirmed"])
+    'supported'
+    """
+    ranks = [STATUSES.index(s) for s in statuses]
+    return STATUSES[max(ranks)] if ranks else STATUSES[0]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a check may depend on: the profile of sizes, the seed, extra activations.
+
+    ``profile`` is ``quick`` (≤ 1 min for the whole report), ``standard`` (the committed
+    report) or ``paper`` (the paper's own sizes). Checks derive every random stream from
+    ``seed`` (``numpy.random.default_rng([seed, <claim-specific int>])``), so two runs with the
+    same context give identical verdicts and numbers.
+    """
+
+    profile: str = "standard"
+    seed: int = 20251125
+    activations: tuple[str, ...] = ()
+
+    def size(self, quick, standard, paper=None):
+        """Pick a size by profile: ``ctx.size(10, 100, 1000)``."""
+        return {"quick": quick, "standard": standard, "paper": paper if paper is not None
+                else standard}[self.profile]
+
+
+@dataclass
+class Verdict:
+    """The computed verdict of one sub-check.
+
+    ``evidence`` holds the quantities compared (JSON-serialisable: numbers, strings, lists,
+    dicts), ``tolerance`` and ``justification`` say what counts as agreement and why (exact
+    arithmetic, quadrature error estimate, confidence interval, float precision),
+    ``corrected`` is the corrected statement verified instead (for ``erratum``), ``reason``
+    is required for ``inconclusive``. ``summary`` is the one-line evidence for the table.
+    """
+
+    id: str
+    status: str
+    summary: str = ""
+    evidence: dict[str, Any] = field(default_factory=dict)
+    tolerance: str = ""
+    justification: str = ""
+    corrected: str | None = None
+    reason: str | None = None
+    convention: str = ""
+    seeds: list[int] = field(default_factory=list)
+    sizes: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+    figures: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        if self.status not in STATUSES:
+            raise ValueError(f"unknown status {self.status!r}; use one of {STATUSES}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SubCheck:
+    """A printed statement under an ID: ``SubCheck("DC-D1.a", "p.31", "<as printed>")``."""
+
+    id: str
+    location: str
+    statement: str
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A claim of the catalogue.
+
+    ``check(ctx)`` returns one :class:`Verdict` per declared sub-check (same IDs, same order).
+    ``needs`` is ``"theory"`` for exact/symbolic checks and ``"numerics"`` for those that
+    simulate or sample. ``figure`` checks may write PNGs into a directory given by the report
+    writer (``check(ctx, figdir)`` when ``wants_figdir``).
+    """
+
+    id: str
+    location: str
+    title: str
+    convention: str
+    subchecks: tuple[SubCheck, ...]
+    check: Callable[..., list[Verdict]]
+    needs: str = "theory"
+    wants_figdir: bool = False
+
+
+_REGISTRY: dict[str, Claim] = {}
+
+
+def register(claim: Claim) -> Claim:
+    """Add a claim to the registry (IDs are unique)."""
+    if claim.id in _REGISTRY and _REGISTRY[claim.id] is not claim:
+        raise ValueError(f"claim {claim.id} registered twice")
+    _REGISTRY[claim.id] = claim
+    return claim
+
+
+def registry() -> dict[str, Claim]:
+    """All claims, importing every module in :data:`MODULES` first, in catalogue order."""
+    for mod in MODULES:
+        importlib.import_module(mod)
+    return dict(_REGISTRY)
+
+
+def run_claim(claim: Claim, ctx: Context, figdir=None) -> list[Verdict]:
+    """Run one claim's check; a check that raises becomes an ``inconclusive`` verdict per
+    sub-check with the error as reason (a report is never lost to one failing check)."""
+    t0 = time.perf_counter()
+    try:
+        verdicts = claim.check(ctx, figdir) if claim.wants_figdir else claim.check(ctx)
+    except Exception as err:  # noqa: BLE001 - reported, not swallowed
+        verdicts = [
+            Verdict(s.id, "inconclusive", summary=f"check raised {type(err).__name__}",
+                    reason=f"{type(err).__name__}: {err}")
+            for s in claim.subchecks
+        ]
+    want = [s.id for s in claim.subchecks]
+    got = [v.id for v in verdicts]
+    if got != want:
+        raise RuntimeError(f"{claim.id}: check returned sub-checks {got}, declared {want}")
+    dt = time.perf_counter() - t0
+    for v in verdicts:
+        if not v.seconds:
+            v.seconds = round(dt / max(len(verdicts), 1), 3)
+        if not v.convention:
+            v.convention = claim.convention
+    return verdicts
