@@ -550,6 +550,8 @@ class _Builder:
                 raise _fail("log of an expression in x that is not provably positive", node)
             if fname == "log" and not a.has(X) and not (a > 0):
                 raise _fail("log of a non-positive constant", node)
+            if fname == "sqrt" and not a.has(X) and not (a >= 0):
+                raise _fail("sqrt of a negative constant", node)
             if fname == "sqrt" and a.has(X) and not _nonnegative(a):
                 raise _fail("sqrt of an expression in x that is not provably non-negative", node)
             return _UNARY[fname](a)
@@ -722,10 +724,14 @@ _GRID = np.linspace(-10.0, 10.0, 401)
 
 
 def _check_real_finite(expr: sp.Expr) -> None:
-    f = _lambdify(expr)
+    if expr.has(sp.I, sp.zoo, sp.nan, sp.oo, -sp.oo):
+        raise ActivationError("σ is not real and finite (it contains I, oo or nan)")
+    f = sp.lambdify(X, expr, modules=[_NUMPY_MODULE, "numpy"])
     with np.errstate(all="ignore"):
         try:
-            vals = f(_GRID)
+            vals = np.asarray(f(_GRID)) + 0 * _GRID
+            if np.iscomplexobj(vals):
+                raise ActivationError("σ is not real on the real line")
         except (TypeError, ValueError, ZeroDivisionError, OverflowError) as err:
             raise ActivationError(f"σ cannot be evaluated on the real line: {err}") from None
     bad = ~np.isfinite(vals)
