@@ -1,0 +1,269 @@
+"""The full d-dimensional online-SGD engine: Eq. (4) of §2 exactly as printed (the reference).
+
+Each step draws ``x_t ~ N(0, I_d)`` for every run, computes the per-sample loss
+``ℓ = (f*(x) − f̂(x))²`` (no ½), its Euclidean gradient in û (:func:`gradients`), projects it onto
+span(W)^⊥ with the true projector ``I − Wᵀ(WWᵀ)⁻¹W`` (skipped by the ``unprojected`` variant) and
+onto the tangent space ``I − ûûᵀ``, steps by η and renormalises::
+
+    û_{t+1} = proj(û_t − η (I − û_tû_tᵀ) Π⊥_{span W} ∇ℓ(û_t; x_t)),   proj(v) = v/‖v‖.
+
+Runs are batched as runs × d arrays; no d × d matrix is formed: ``Π⊥ v = v − Wᵀ(L Lᵀ)⁻¹ W v``
+with L the Cholesky factor of ``WWᵀ``. The teacher is evaluated from its rows as printed
+(:meth:`numerics.problem.Instance.teacher_rows`); the student's pre-activations from ``Wx`` and
+``<û, x>`` (the same numbers, without forming k × d rows per run). Conventions: the instance's
+(normalised / raw / appB; see :mod:`numerics.problem`).
+
+Gradient (derived here, checked against finite differences of :meth:`Instance.f_hat` in the
+tests). With student pre-activations ``p̂_j = s_j <w_j + ξĉ_jû, x>``, scale ``s_j = 1/N̂_j``
+(normalised, ``N̂_j = ‖w_j + ξĉ_jû‖``), ``κ = k/(k+ξ²)`` (appB) or 1 (raw), output factor ``o``
+(1/ξ in appB, else 1) and residual ``e = f* − f̂``:
+
+    ∂p̂_j/∂û = ξĉ_j s_j (x − [normalised] p̂_j s_j (w_j + ξĉ_jû)),
+    ∂p̂_j/∂ĉ_j = ξ s_j <û,x> − [normalised] p̂_j s_j² (ξ<w_j,û> + ξ²ĉ_j),
+    ∇_û ℓ = −2 e o Σ_j λ_j σ'(p̂_j) ∂p̂_j/∂û,  ∇_ĉ ℓ likewise.
+
+So ``∇_û ℓ = g x + Σ_j δ_j w_j + γ û`` with ``g = −2eo Σ_j λ_jσ'(p̂_j)ξĉ_js_j``. On the
+constraint set of Eq. 4 (û ⊥ span W, ‖û‖ = 1) the normalising terms ``δ_j w_j`` and ``γ û`` are
+killed by the two projections (``Π⊥ w_j = 0``, ``(I − ûûᵀ)û = 0``), as model.md says; they are
+kept here because the ``unprojected`` variant needs them.
+
+Linearised student (Fig. 3): ``f_lin = o Σ_j λ_j [σ(p⁰_j) + σ'(p⁰_j) δp_j]`` with
+``p⁰_j = s⁰_j <w_j, x>``, ``s⁰_j = 1/‖w_j‖`` (normalised), κ (appB) or 1 (raw), and the first
+order term of ``p̂_j`` in ``ε_j = ξĉ_jû`` at ε = 0:
+``δp_j = ξĉ_j (s⁰_j <û,x> − [normalised] (s⁰_j)³ <w_j,x><w_j,û>)``.
+
+Numerical limits: float64; one Python-level step per SGD step (vectorised over runs), so use
+many runs; cost per run-step ≈ d normals + two (or three) k × d products.
+
+>>> from numerics.problem import make_instance
+>>> inst = make_instance(np.random.default_rng(0), d=20, k=3, xi=1.0, act="relu")
+>>> tr = run(inst, np.random.default_rng(1), runs=4, steps=50, lr=0.01, record_every=25,
+...          h0_sign=1.0)
+>>> tr.m.shape, tr.engine
+((4, 3), 'full')
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import scipy.linalg
+
+from numerics.problem import Instance
+from numerics.sgd import (
+    Trace,
+    check_common,
+    parse_variant,
+    record_grid,
+    resolve_h0_sign,
+    settings_dict,
+)
+
+__all__ = ["run", "gradients", "initial_uhat"]
+
+
+def _student_scale(inst: Instance, C: np.ndarray, wu: np.ndarray) -> np.ndarray:
+    """Row scale s_j of the student (runs × k); ``wu`` = <w_j, û>."""
+    if inst.convention == "normalised":
+        G = np.einsum("ij,ij->i", inst.W, inst.W)
+        return 1.0 / np.sqrt(G + 2 * inst.xi * C * wu + inst.xi**2 * C**2)
+    if inst.convention == "appB":
+        return np.full_like(C, inst.k / (inst.k + inst.xi**2))
+    return np.ones_like(C)
+
+
+def _base_scale(inst: Instance) -> np.ndarray:
+    """Row scale s⁰_j of the base model's rows (the perturbation at 0)."""
+    if inst.convention == "normalised":
+        return 1.0 / np.linalg.norm(inst.W, axis=1)
+    if inst.convention == "appB":
+        return np.full(inst.k, inst.k / (inst.k + inst.xi**2))
+    return np.ones(inst.k)
+
+
+def gradients(inst: Instance, U: np.ndarray, C: np.ndarray, X: np.ndarray, *,
+              linear: bool = False, fstar: np.ndarray | None = None, Y: np.ndarray | None = None,
+              wu: np.ndarray | None = None):
+    """Per-sample loss and Euclidean gradients, one sample per run.
+
+    ``U`` (runs × d) are the û's, ``C`` (runs × k) the ĉ's, ``X`` (runs × d) the samples.
+    Returns ``(loss, g, delta, gamma, grad_c)`` with ``∇_û ℓ = g x + δ W + γ û`` (rows; see the
+    module docstring) and ``grad_c = ∇_ĉ ℓ`` (runs × k). Optional ``fstar``, ``Y = XWᵀ``,
+    ``wu = ÛWᵀ`` avoid recomputation.
+
+    >>> from numerics.problem import make_instance
+    >>> inst = make_instance(np.random.default_rng(0), d=10, k=2, xi=1.0, act="erf")
+    >>> X = np.random.default_rng(1).standard_normal((1, 10))
+    >>> loss, *_ = gradients(inst, inst.u[None], inst.c[None], X)
+    >>> float(loss[0])
+    0.0
+    """
+    act = inst.activation
+    lam, xi, o = inst.lam, inst.xi, inst.out_scale
+    if fstar is None:
+        fstar = inst.f_star(X)
+    if Y is None:
+        Y = X @ inst.W.T
+    if wu is None:
+        wu = U @ inst.W.T
+    th = np.einsum("rd,rd->r", U, X)
+    normalised = inst.convention == "normalised"
+    if linear:
+        s0 = _base_scale(inst)
+        p0 = s0 * Y
+        dp = xi * C * (s0 * th[:, None] - (s0**3 * Y * wu if normalised else 0.0))
+        sp = act.df(p0)
+        fhat = o * ((act.f(p0) + sp * dp) @ lam)
+        e = fstar - fhat
+        B = -2 * e[:, None] * o * lam * sp  # runs × k
+        g = (B * xi * C * s0).sum(1)
+        delta = -B * xi * C * s0**3 * Y if normalised else np.zeros_like(Y)
+        gamma = np.zeros_like(th)
+        grad_c = B * xi * (s0 * th[:, None] - (s0**3 * Y * wu if normalised else 0.0))
+        return e**2, g, delta, gamma, grad_c
+    s = _student_scale(inst, C, wu)
+    p = s * (Y + xi * C * th[:, None])
+    sp = act.df(p)
+    fhat = o * (act.f(p) @ lam)
+    e = fstar - fhat
+    B = -2 * e[:, None] * o * lam * sp  # ∂ℓ/∂p̂_j
+    A = B * xi * C * s
+    g = A.sum(1)
+    if normalised:
+        delta = -A * p * s
+        gamma = (delta * xi * C).sum(1)
+        dpdc = xi * s * th[:, None] - p * s**2 * (xi * wu + xi**2 * C)
+    else:
+        delta = np.zeros_like(A)
+        gamma = np.zeros_like(g)
+        dpdc = xi * s * th[:, None]
+    return e**2, g, delta, gamma, B * dpdc
+
+
+def initial_uhat(inst: Instance, rng: np.random.Generator, runs: int, *, project: bool = True,
+                 m0: float | None = None, flip: float = 0.0) -> np.ndarray:
+    """û₀ for each run (runs × d).
+
+    ``project``: uniform on the unit sphere of span(W)^⊥ (Eq. 4), else on S^{d−1}. ``m0``: fix
+    ``<û₀, u> = m0``, the rest uniform (on the unit sphere of span(W)^⊥ ∩ t^⊥ with
+    t = Π⊥u/‖Π⊥u‖, or of u^⊥ when not projected). ``flip`` = ±1: û₀ → −û₀ where
+    sign(<û₀, u>) ≠ flip (0: no flip).
+
+    >>> from numerics.problem import make_instance
+    >>> inst = make_instance(np.random.default_rng(0), d=10, k=2, xi=1.0, act="erf")
+    >>> U = initial_uhat(inst, np.random.default_rng(1), 3, m0=0.25)
+    >>> np.round(U @ inst.u, 12).tolist()
+    [0.25, 0.25, 0.25]
+    """
+    G = rng.standard_normal((runs, inst.d))
+    if project:
+        G = inst.project_perp(G)
+    if m0 is not None:
+        t = inst.project_perp(inst.u[None])[0] if project else inst.u.copy()
+        nt = np.linalg.norm(t)
+        coef = m0 / nt
+        if abs(coef) > 1:
+            raise ValueError(f"|m0| = {abs(m0)} exceeds the largest reachable overlap {nt:.6g}")
+        t /= nt
+        G -= np.outer(G @ t, t)
+        G /= np.linalg.norm(G, axis=1, keepdims=True)
+        return coef * t + math.sqrt(1 - coef**2) * G
+    U = G / np.linalg.norm(G, axis=1, keepdims=True)
+    if flip:
+        U[np.sign(U @ inst.u) == -flip] *= -1.0
+    return U
+
+
+def run(inst: Instance, rng: np.random.Generator, *, runs: int, steps: int, lr: float,
+        record_every: int | None = None, grid=None, m0: float | None = None,
+        sign_flip: bool = True, h0_sign: float | Callable | None = None,
+        variant: str = "frozen", lr_c: float | None = None, eps: float = 0.05, r: float = 0.5,
+        progress: bool = False) -> Trace:
+    """Online SGD of Eq. (4) in R^d, ``runs`` independent runs at once (see the module docstring
+    and :mod:`numerics.sgd` for the arguments and variants). Returns a :class:`Trace`."""
+    check_common(inst, runs=runs, steps=steps, lr=lr, eps=eps, r=r)
+    var = parse_variant(variant, inst)
+    lr_c = lr if lr_c is None else float(lr_c)
+    flip = 0.0
+    if m0 is None and sign_flip:
+        flip = resolve_h0_sign(h0_sign, inst)
+    rec = record_grid(steps, record_every, grid)
+    U = initial_uhat(inst, rng, runs, project=var.project, m0=m0, flip=flip)
+    C = np.tile(inst.chat, (runs, 1))
+    W, u, k = inst.W, inst.u, inst.k
+    WV = np.vstack([W, inst.teacher_rows()])  # one product gives Wx and the teacher's <v_i, x>
+    chol = inst.chol
+    act, o = inst.activation, inst.out_scale
+    need_wu = not var.project and inst.convention == "normalised"
+    zeros_k = np.zeros((runs, k))
+
+    nrec = len(rec)
+    M = np.empty((runs, nrec))
+    L = np.full((runs, nrec), np.nan)
+    CC = np.empty((runs, nrec)) if var.joint else None
+    t_succ = np.full(runs, -1, dtype=np.int64)
+    t_esc = np.full(runs, -1, dtype=np.int64)
+
+    def passage(m: np.ndarray, t: int) -> None:
+        t_succ[(t_succ < 0) & (m * m >= 1 - eps)] = t
+        t_esc[(t_esc < 0) & (np.abs(m) > r)] = t
+
+    m = U @ u
+    M[:, 0] = m
+    if CC is not None:
+        CC[:, 0] = C @ inst.c
+    passage(m, 0)
+    acc = np.zeros(runs)
+    ri = 1
+    bar = _bar(progress, steps, "full")
+    for t in range(steps):
+        X = rng.standard_normal((runs, inst.d))
+        YV = X @ WV.T
+        Y, P = YV[:, :k], YV[:, k:]
+        fstar = o * (act.f(P) @ inst.lam)
+        wu = U @ W.T if need_wu else zeros_k
+        loss, g, delta, gamma, grad_c = gradients(inst, U, C, X, linear=var.linear, fstar=fstar,
+                                                  Y=Y, wu=wu)
+        acc += loss
+        if var.project:
+            # Π⊥(g x + δW + γû) = g(x − Wᵀ(WWᵀ)⁻¹Wx) + γû, as û ⊥ span(W)
+            V = g[:, None] * X + gamma[:, None] * U
+            if chol is not None:
+                V -= (g[:, None] * scipy.linalg.cho_solve((chol, True), Y.T).T) @ W
+        else:
+            V = g[:, None] * X + gamma[:, None] * U
+            if inst.convention == "normalised" and inst.rank:
+                V += delta @ W
+        V -= np.einsum("rd,rd->r", U, V)[:, None] * U  # tangent space of the sphere
+        U = U - lr * V
+        U /= np.linalg.norm(U, axis=1, keepdims=True)
+        if var.joint:
+            Tc = grad_c - np.einsum("rk,rk->r", C, grad_c)[:, None] * C
+            C = C - lr_c * Tc
+            C /= np.linalg.norm(C, axis=1, keepdims=True)
+        m = U @ u
+        passage(m, t + 1)
+        if t + 1 == rec[ri]:
+            M[:, ri] = m
+            L[:, ri] = acc / (rec[ri] - rec[ri - 1])
+            acc[:] = 0.0
+            if CC is not None:
+                CC[:, ri] = C @ inst.c
+            ri += 1
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    return Trace("full", var.name, rec, M, L, CC, t_succ, t_esc, eps, r,
+                 settings_dict(inst, var, lr=lr, lr_c=lr_c, runs=runs, steps=steps,
+                               sign_flip=sign_flip, h0_sign=flip, m0=m0))
+
+
+def _bar(progress: bool, total: int, name: str):
+    if not progress:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=f"sgd[{name}]", unit="step", mininterval=0.5)

@@ -1,0 +1,453 @@
+r"""The exact reduced chain of online SGD (model.md, Derivation 1), compiled with numba.
+
+**State and derivation.** Let r = rank(W), Q_W (d × r) an orthonormal basis of span(W) from the
+QR factorisation ``Wᵀ = Q_W R_qr``, so ``W = R Q_Wᵀ`` with ``R = R_qrᵀ`` lower triangular
+(``R Rᵀ = WWᵀ``: R is a Cholesky factor of the Gram matrix up to column signs). Let
+``q = Π⊥u/‖Π⊥u‖`` (needs α = ‖Π_W u‖ < 1) and ``S = span(W ∪ {u})`` with orthonormal basis
+``Q = [Q_W, q]``; u's coordinates are ``u_S = (Q_Wᵀu, √(1−α²))``. Write
+
+    û = Q β + ρ e,     β ∈ R^{r+1},  ρ ≥ 0,  e a unit vector ⊥ S.
+
+A sample splits as ``x = Q ζ + b e + z`` with ``ζ ~ N(0, I_{r+1})``, ``b ~ N(0, 1)``, ``z ⊥ S, e``
+and ``‖z‖² ~ χ²(d − r − 2)``, all independent. Every quantity of a step depends on x only through
+``Wx = R ζ_W`` (k normals through the triangular factor; r = 0: Wx = 0), ``<u, x> = u_S·ζ`` and
+``<û, x> = β·ζ + ρ b``; the per-sample gradient is (see :mod:`numerics.sgd.full`)
+``∇ℓ = g x + Σ_j δ_j w_j + γ û``, and ``Σ_j δ_j w_j = Q_W Rᵀδ``. In coordinates,
+``v = g x + Σ δ_j w_j`` has S-part ``v_S = g ζ + (Rᵀδ, 0)``, e-part ``g b`` and z-part ``g z``;
+the projection off span(W) zeroes the first r entries of ``v_S``. With ``ι = <û, v> = β·v_S +
+ρ g b`` the tangent step and renormalisation are
+
+    β'  = β − η (v_S − ι β),
+    ρ'  = √( (ρ − η (g b − ι ρ))² + η² g² ‖z‖² ),        (β, ρ) ← (β', ρ')/√(‖β'‖² + ρ'²),
+
+(the new e is the unit vector along the part of û' orthogonal to S; by rotation invariance of
+the law of x in S^⊥ the next step sees the same law). ``m = <û, u> = u_S·β``. The ``γ û`` term is
+killed by the tangent projection. ĉ (``joint``) is part of the state and is updated with the
+gradient of the same ``ℓ`` (which depends on x through the same three numbers).
+
+*Eq. 4 (projected, u ⊥ span W):* β_W = 0 for ever, ``β = (m)``, ``ρ = s = √(1−m²)``,
+``ι = g(m a + s b)`` with ``a = ζ_r`` and the step is exactly model.md's
+``m' = (m − η g s q)/√(1 + η² g² (q² + ‖z‖²))``, ``q = a s − b m`` (ρ is carried separately,
+which avoids the cancellation of ``√(1−m²)`` near |m| = 1). In the normalised convention the row
+norms ``N̂_j = ‖w_j + ξĉ_jû‖ = √(‖w_j‖² + ξ²ĉ_j²)`` are constant on that constraint set, and the
+derivative terms they produce (``δ_j w_j``, ``γ û``) are killed by the two projections (checked
+numerically in the tests through the full engine's gradient).
+*unprojected / alpha:* the general (β, ρ) state above (r + 2 numbers per run); for
+``unprojected`` the normalised rows' norms depend on ``<w_j, û> = (R β_W)_j``, kept exactly.
+
+**Random numbers.** Drawn from the caller's :class:`numpy.random.Generator` in blocks
+(``standard_normal((runs, block, r + 2))`` and ``chisquare(d − r − 2, (runs, block))``) and passed
+to the compiled kernel; the block length is a fixed function of (runs, r, steps), so the same
+generator state and arguments reproduce a run exactly. (Numpy's generators are not callable from
+numba; drawing in numpy keeps one documented stream and costs one pass over memory.)
+
+**Activations.** σ and σ' are compiled from the validated sympy tree of
+:class:`theory.activations.Activation` (``sympy.lambdify(x, expr, "math")`` then ``numba.njit``),
+with a hand-written fast path for ReLU; never from user text. Step and sign are refused
+(:meth:`~theory.activations.Activation.require_gradient`).
+
+Numerical limits: float64; ``d ≥ r + 3``; α < 1; the first call per activation compiles the
+kernel (a few seconds). Cost per run-step: O(k²) for Wx with general W (O(k) for orthonormal
+rows), O(k) activation evaluations, independent of d.
+
+>>> from numerics.problem import make_instance
+>>> inst = make_instance(np.random.default_rng(0), d=20, k=3, xi=1.0, act="relu")
+>>> tr = run(inst, np.random.default_rng(1), runs=4, steps=50, lr=0.01, record_every=25,
+...          h0_sign=1.0)
+>>> tr.m.shape, tr.engine
+((4, 3), 'reduced')
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numba
+import numpy as np
+import sympy as sp
+
+from numerics.problem import Instance
+from numerics.sgd import (
+    Trace,
+    check_common,
+    parse_variant,
+    record_grid,
+    resolve_h0_sign,
+    settings_dict,
+)
+from theory.activations import Activation, X
+
+__all__ = ["run", "Geometry", "geometry", "compiled_activation"]
+
+#: Doubles of random numbers drawn per block (a fixed constant: results depend on it).
+BLOCK_DOUBLES = 1 << 18
+
+_CONV = {"raw": 0, "normalised": 1, "appB": 2}
+
+
+# ---------------------------------------------------------------------- activations
+
+
+@numba.njit(cache=True)
+def _relu(a: float) -> float:
+    return a if a > 0.0 else 0.0
+
+
+@numba.njit(cache=True)
+def _drelu(a: float) -> float:
+    return 1.0 if a > 0.0 else 0.0
+
+
+@numba.njit(cache=True)
+def _nb_sign(a):
+    return 1.0 if a > 0 else (-1.0 if a < 0 else 0.0)
+
+
+_COMPILED: dict[str, tuple[Callable, Callable]] = {"relu": (_relu, _drelu)}
+
+
+def _jit_expr(expr: sp.Expr):
+    fn = numba.njit(sp.lambdify(X, expr, modules=[{"sign": _nb_sign}, "math"]))
+
+    @numba.njit
+    def wrapped(a):
+        return float(fn(a))
+
+    return wrapped
+
+
+def compiled_activation(act: Activation) -> tuple[Callable, Callable]:
+    """numba-compiled (σ, σ') for an activation, generated from its sympy tree (cached).
+
+    >>> sig, dsig = compiled_activation(__import__("theory.activations").activations.get("erf"))
+    >>> round(sig(0.5), 12) == round(math.erf(0.5), 12)
+    True
+    """
+    act.require_gradient()
+    key = act.name if act.name == "relu" else sp.srepr(act.expr)
+    if key not in _COMPILED:
+        _COMPILED[key] = (_jit_expr(act.expr), _jit_expr(act.dexpr))
+    return _COMPILED[key]
+
+
+# ---------------------------------------------------------------------- geometry
+
+
+class Geometry:
+    """The fixed coordinates of Derivation 1 for one instance (see the module docstring):
+    ``R`` (k × r lower triangular, ``W = R Q_Wᵀ``), ``uS`` (u in the basis [Q_W, q]),
+    ``diag`` (R diagonal, e.g. orthonormal rows), the teacher's row scales and the student's
+    base quantities."""
+
+    def __init__(self, inst: Instance):
+        k, r = inst.k, inst.rank
+        self.r = r
+        if r:
+            QW, Rqr = np.linalg.qr(inst.W.T)
+            self.R = np.ascontiguousarray(Rqr.T)
+            uW = QW.T @ inst.u
+        else:
+            self.R = np.zeros((k, 0))
+            uW = np.zeros(0)
+        nperp = math.sqrt(max(0.0, 1.0 - float(uW @ uW)))
+        if nperp < 1e-12:
+            raise ValueError("u lies in span(W) (α = 1): the reduced chain needs α < 1")
+        self.nperp = nperp
+        self.uS = np.concatenate([uW, [nperp]])
+        self.diag = bool(r) and np.allclose(self.R, np.diag(np.diag(self.R)), atol=1e-15)
+        self.Gd = np.einsum("ij,ij->i", inst.W, inst.W)
+        V = inst.W + inst.xi * np.outer(inst.c, inst.u)
+        if inst.convention == "normalised":
+            self.tscale = 1.0 / np.linalg.norm(V, axis=1)
+        elif inst.convention == "appB":
+            self.tscale = np.full(k, k / (k + inst.xi**2))
+        else:
+            self.tscale = np.ones(k)
+        if inst.convention == "normalised":
+            with np.errstate(divide="ignore"):
+                self.s0 = 1.0 / np.sqrt(self.Gd)
+        elif inst.convention == "appB":
+            self.s0 = np.full(k, k / (k + inst.xi**2))
+        else:
+            self.s0 = np.ones(k)
+
+
+def geometry(inst: Instance) -> Geometry:
+    """The chain's coordinates for ``inst``.
+
+    >>> from numerics.problem import make_instance
+    >>> inst = make_instance(np.random.default_rng(0), d=9, k=2, xi=1.0, act="erf",
+    ...                      features="random")
+    >>> G = geometry(inst)
+    >>> bool(np.allclose(G.R @ G.R.T, inst.gram())), round(float(G.uS[-1]), 12)
+    (True, 1.0)
+    """
+    return Geometry(inst)
+
+
+# ---------------------------------------------------------------------- the kernel
+
+
+@numba.njit(fastmath=False)
+def _kernel(sig, dsig, beta, rho, chat, acc, Z, C2, t0, rec, ri0, M, Lrec, CC, tsucc, tesc,
+            R, diag, uS, tcoef, tscale, lam, c, Gd, s0, xi, o, conv, project, joint, linear,
+            lr, lr_c, eps, rad):
+    runs, nb, nz = Z.shape
+    r = nz - 2
+    k = lam.shape[0]
+    nrec = rec.shape[0]
+    y = np.zeros(k)
+    wu = np.zeros(k)
+    sc = np.empty(k)
+    pp = np.empty(k)
+    sp_ = np.empty(k)
+    delta = np.zeros(k)
+    gc = np.empty(k)
+    vS = np.empty(r + 1)
+    need_wu = (not project) and conv == 1
+    for i in range(runs):
+        ri = ri0
+        b_ = beta[i]
+        ch = chat[i]
+        for s in range(nb):
+            t = t0 + s
+            zeta = Z[i, s]
+            bb = zeta[r + 1]
+            # Wx = R ζ_W (lower triangular)
+            if r > 0:
+                if diag:
+                    for j in range(k):
+                        y[j] = R[j, j] * zeta[j]
+                else:
+                    for j in range(k):
+                        a = 0.0
+                        for l in range(j + 1):
+                            a += R[j, l] * zeta[l]
+                        y[j] = a
+                if need_wu:
+                    for j in range(k):
+                        a = 0.0
+                        for l in range(j + 1):
+                            a += R[j, l] * b_[l]
+                        wu[j] = a
+            ux = 0.0
+            th = rho[i] * bb
+            for l in range(r + 1):
+                ux += uS[l] * zeta[l]
+                th += b_[l] * zeta[l]
+            fs = 0.0
+            for j in range(k):
+                fs += lam[j] * sig(tscale[j] * (y[j] + tcoef[j] * ux))
+            fs *= o
+            # student
+            fh = 0.0
+            if linear:
+                for j in range(k):
+                    p0 = s0[j] * y[j]
+                    dp = s0[j] * th
+                    if conv == 1:
+                        dp -= s0[j] ** 3 * y[j] * wu[j]
+                    dp *= xi * ch[j]
+                    d0 = dsig(p0)
+                    sp_[j] = d0
+                    fh += lam[j] * (sig(p0) + d0 * dp)
+            else:
+                for j in range(k):
+                    if conv == 1:
+                        sj = 1.0 / math.sqrt(Gd[j] + 2.0 * xi * ch[j] * wu[j]
+                                             + xi * xi * ch[j] * ch[j])
+                    elif conv == 2:
+                        sj = s0[j]
+                    else:
+                        sj = 1.0
+                    p = sj * (y[j] + xi * ch[j] * th)
+                    sc[j] = sj
+                    pp[j] = p
+                    sp_[j] = dsig(p)
+                    fh += lam[j] * sig(p)
+            e = fs - o * fh
+            acc[i] += e * e
+            g = 0.0
+            for j in range(k):
+                B = -2.0 * e * o * lam[j] * sp_[j]
+                if linear:
+                    g += B * xi * ch[j] * s0[j]
+                    if conv == 1:
+                        delta[j] = -B * xi * ch[j] * s0[j] ** 3 * y[j]
+                        gc[j] = B * xi * (s0[j] * th - s0[j] ** 3 * y[j] * wu[j])
+                    else:
+                        gc[j] = B * xi * s0[j] * th
+                else:
+                    A = B * xi * ch[j] * sc[j]
+                    g += A
+                    if conv == 1:
+                        delta[j] = -A * pp[j] * sc[j]
+                        gc[j] = B * (xi * sc[j] * th
+                                     - pp[j] * sc[j] * sc[j] * (xi * wu[j] + xi * xi * ch[j]))
+                    else:
+                        gc[j] = B * xi * sc[j] * th
+            # v in coordinates (S-part, e-part g b, z-part of squared norm g² ‖z‖²)
+            for l in range(r + 1):
+                vS[l] = g * zeta[l]
+            if project:
+                for l in range(r):
+                    vS[l] = 0.0
+            elif conv == 1 and r > 0:
+                for l in range(r):  # (Rᵀ δ)_l
+                    a = 0.0
+                    for j in range(l, k):
+                        a += R[j, l] * delta[j]
+                    vS[l] += a
+            ve = g * bb
+            ip = rho[i] * ve
+            for l in range(r + 1):
+                ip += b_[l] * vS[l]
+            nn = 0.0
+            for l in range(r + 1):
+                b_[l] = b_[l] - lr * (vS[l] - ip * b_[l])
+                nn += b_[l] * b_[l]
+            re = rho[i] - lr * (ve - ip * rho[i])
+            rn2 = re * re + lr * lr * g * g * C2[i, s]
+            nn = math.sqrt(nn + rn2)
+            for l in range(r + 1):
+                b_[l] /= nn
+            rho[i] = math.sqrt(rn2) / nn
+            if joint:
+                ipc = 0.0
+                for j in range(k):
+                    ipc += ch[j] * gc[j]
+                nc = 0.0
+                for j in range(k):
+                    ch[j] = ch[j] - lr_c * (gc[j] - ipc * ch[j])
+                    nc += ch[j] * ch[j]
+                nc = math.sqrt(nc)
+                for j in range(k):
+                    ch[j] /= nc
+            m = 0.0
+            for l in range(r + 1):
+                m += uS[l] * b_[l]
+            if tsucc[i] < 0 and m * m >= 1.0 - eps:
+                tsucc[i] = t + 1
+            if tesc[i] < 0 and abs(m) > rad:
+                tesc[i] = t + 1
+            while ri < nrec and rec[ri] == t + 1:
+                M[i, ri] = m
+                Lrec[i, ri] = acc[i] / (rec[ri] - rec[ri - 1])
+                acc[i] = 0.0
+                if joint:
+                    a = 0.0
+                    for j in range(k):
+                        a += ch[j] * c[j]
+                    CC[i, ri] = a
+                ri += 1
+
+
+# ---------------------------------------------------------------------- the engine
+
+
+def _initial_state(geo: Geometry, d: int, rng: np.random.Generator, runs: int, project: bool,
+                   m0: float | None, flip: float) -> tuple[np.ndarray, np.ndarray]:
+    """(β, ρ) of û₀ with the laws of :func:`numerics.sgd.full.initial_uhat`."""
+    r = geo.r
+    beta = np.zeros((runs, r + 1))
+    if project:
+        if m0 is None:
+            g = rng.standard_normal(runs)
+            chi = rng.chisquare(d - r - 1, runs)
+            n = np.sqrt(g * g + chi)
+            beta[:, r] = g / n
+            rho = np.sqrt(chi) / n
+        else:
+            coef = m0 / geo.nperp
+            if abs(coef) > 1:
+                raise ValueError(f"|m0| = {abs(m0)} exceeds the largest reachable overlap "
+                                 f"{geo.nperp:.6g}")
+            beta[:, r] = coef
+            rho = np.full(runs, math.sqrt(1 - coef * coef))
+    else:
+        zeta = rng.standard_normal((runs, r + 1))
+        if m0 is not None:
+            zeta -= np.outer(zeta @ geo.uS, geo.uS)
+        chi = rng.chisquare(d - r - 1, runs)
+        n = np.sqrt((zeta * zeta).sum(1) + chi)
+        beta = zeta / n[:, None]
+        rho = np.sqrt(chi) / n
+        if m0 is not None:
+            if abs(m0) > 1:
+                raise ValueError("|m0| must be ≤ 1")
+            s = math.sqrt(1 - m0 * m0)
+            beta = m0 * geo.uS + s * beta
+            rho = s * rho
+    if m0 is None and flip:
+        beta[np.sign(beta @ geo.uS) == -flip] *= -1.0
+    return np.ascontiguousarray(beta), np.ascontiguousarray(rho)
+
+
+def run(inst: Instance, rng: np.random.Generator, *, runs: int, steps: int, lr: float,
+        record_every: int | None = None, grid=None, m0: float | None = None,
+        sign_flip: bool = True, h0_sign: float | Callable | None = None,
+        variant: str = "frozen", lr_c: float | None = None, eps: float = 0.05, r: float = 0.5,
+        progress: bool = False, _lr_factor: float = 1.0, _chi2_df_shift: int = 0) -> Trace:
+    """The reduced chain of Eq. (4) (see the module docstring and :mod:`numerics.sgd` for the
+    arguments and variants). ``_lr_factor`` and ``_chi2_df_shift`` deliberately break the chain
+    (η → η·factor, χ²(d − r − 2 + shift)); they exist only so the tests can show that they
+    detect such errors. Returns a :class:`Trace` with the same fields as the full engine's."""
+    check_common(inst, runs=runs, steps=steps, lr=lr, eps=eps, r=r)
+    var = parse_variant(variant, inst)
+    if var.linear and inst.rank == 0:
+        raise ValueError("the linearised student needs W ≠ 0 (the base model is f₀)")
+    sig, dsig = compiled_activation(inst.activation)
+    lr_c = lr if lr_c is None else float(lr_c)
+    flip = 0.0
+    if m0 is None and sign_flip:
+        flip = resolve_h0_sign(h0_sign, inst)
+    geo = geometry(inst)
+    rk = geo.r
+    rec = record_grid(steps, record_every, grid)
+    beta, rho = _initial_state(geo, inst.d, rng, runs, var.project, m0, flip)
+    chat = np.ascontiguousarray(np.tile(inst.chat, (runs, 1)))
+    nrec = len(rec)
+    M = np.empty((runs, nrec))
+    M[:, 0] = beta @ geo.uS
+    L = np.full((runs, nrec), np.nan)
+    CC = np.empty((runs, nrec)) if var.joint else np.empty((runs, 0))
+    if var.joint:
+        CC[:, 0] = chat @ inst.c
+    t_succ = np.where(M[:, 0] ** 2 >= 1 - eps, 0, -1).astype(np.int64)
+    t_esc = np.where(np.abs(M[:, 0]) > r, 0, -1).astype(np.int64)
+    acc = np.zeros(runs)
+    df = inst.d - rk - 2 + _chi2_df_shift
+    if df < 0:
+        raise ValueError("χ² degrees of freedom would be negative")
+    eta = lr * _lr_factor
+    nz = rk + 2
+    block = max(1, BLOCK_DOUBLES // (runs * nz))
+    tcoef = inst.xi * inst.c
+    conv = _CONV[inst.convention]
+    t0, ri = 0, 1
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=steps, desc="sgd[reduced]", unit="step", mininterval=0.5)
+    while t0 < steps:
+        nb = min(block, steps - t0)
+        Z = rng.standard_normal((runs, nb, nz))
+        C2 = rng.chisquare(df, (runs, nb)) if df > 0 else np.zeros((runs, nb))
+        _kernel(sig, dsig, beta, rho, chat, acc, Z, C2, t0, rec, ri, M, L, CC, t_succ, t_esc,
+                geo.R, geo.diag, geo.uS, tcoef, geo.tscale, inst.lam, inst.c, geo.Gd, geo.s0,
+                inst.xi, inst.out_scale, conv, var.project, var.joint, var.linear, eta, lr_c,
+                eps, r)
+        t0 += nb
+        while ri < nrec and rec[ri] <= t0:
+            ri += 1
+        if bar is not None:
+            bar.update(nb)
+    if bar is not None:
+        bar.close()
+    return Trace("reduced", var.name, rec, M, L, CC if var.joint else None, t_succ, t_esc, eps,
+                 r, settings_dict(inst, var, lr=lr, lr_c=lr_c, runs=runs, steps=steps,
+                                  sign_flip=sign_flip, h0_sign=flip, m0=m0,
+                                  block=block, lr_factor=_lr_factor,
+                                  chi2_df_shift=_chi2_df_shift))
