@@ -222,9 +222,13 @@ EX1 = register(Claim(
 _C2_PRINTED = (
     "Claim 2 When d > 1 + k(k+1)/2, for λ_i = 1, there exists unit norm weights {w_i}_{i=1}^k, "
     "a perturbation u ⊥ span(w_i), weights c_i ∈ {±1/√k}, such that "
-    "⟨w_i+c_iu, w_j+c_ju⟩/(‖w_i+c_iu‖‖w_j+c_ju‖) = δ_ij. [Proof: (w_l)_l = 1/√k for l ≤ k; "
-    "each pair (i, j) gets its own coordinate with entries of magnitude 1/√k, signs chosen so "
-    "that ⟨w_i, w_j⟩ = −c_ic_j, for any c ∈ {±1/√k}^k; u = e_p on a coordinate zero in all w_i.]"
+    "⟨w_i+c_iu, w_j+c_ju⟩/(‖w_i+c_iu‖‖w_j+c_ju‖) = δ_ij. Proof (as printed, excerpt): "
+    "For l ∈ [d], l ≤ k, let (w_l)_l = 1/√k. Then, for a given coordinate l ∈ [d], l > k, we "
+    "want exactly two w_i, w_j to have non-zero l'th coordinate. [...] We choose the magnitude "
+    "of this entry to be 1/√k. Then, for any c ∈ {±1/√k}^k we can simply choose the signs of "
+    "these coordinates accordingly to ensure ⟨w_i, w_j⟩ = −c_ic_j. Notice that each w_i has "
+    "unit norm, and there is a coordinate, which we can WLOG assume to be the p ≜ k(k+1)/2'th "
+    "coordinate, that is zero for all w_i. We let u = e_p."
 )
 
 C2_SUB = (

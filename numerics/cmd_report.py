@@ -1,0 +1,159 @@
+"""``lowrank report``, ``lowrank list`` and ``lowrank check``: the proof-check report commands.
+
+They only parse arguments and call :mod:`numerics.report`. User errors (unknown IDs, a bad
+activation, an ``--out`` that is not a report folder) are one line on stderr, exit status 2.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from numerics import report as rp
+from numerics.claims import Context
+
+__all__ = ["cmd_report", "cmd_list", "cmd_check"]
+
+PROFILES = ("quick", "standard", "paper")
+PARTIAL_OUT = Path("reports-partial")
+
+
+def _fail(msg: str) -> None:
+    click.echo(f"lowrank: error: {' '.join(str(msg).split())}", err=True)
+    sys.exit(2)
+
+
+def _context(profile: str, seed: int | None, activation: tuple[str, ...]) -> Context:
+    if activation:
+        from theory.activations import ActivationError, get  # lazy: sympy parsing
+
+        for a in activation:
+            try:
+                get(a)
+            except ActivationError as err:
+                _fail(f"--activation {a!r}: {err}")
+    return Context(profile=profile, seed=Context.seed if seed is None else seed,
+                   activations=tuple(activation))
+
+
+def _status_lines(data: dict) -> list[str]:
+    lines = []
+    for c in data["claims"]:
+        lines.append(f"{c['id']:<12} {c['status']:<13} {c['title']}")
+        for r in c["subchecks"]:
+            extra = f"  [corrected: {r['corrected']}]" if r.get("corrected") else ""
+            extra += f"  [reason: {r['reason']}]" if r.get("reason") else ""
+            lines.append(f"  {r['id']:<12} {r['status']:<13} {r['summary']}{extra}")
+    return lines
+
+
+_profile_opt = click.option("--profile", type=click.Choice(PROFILES), default="standard",
+                            show_default=True, help="Sizes: quick (≈1 min), standard (the "
+                            "committed report), paper (the paper's own sizes).")
+_seed_opt = click.option("--seed", type=int, default=None,
+                         help=f"Seed of every random stream [default: {Context.seed}].")
+_json_opt = click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
+
+
+@click.command("report")
+@_profile_opt
+@click.option("--only", multiple=True, metavar="ID",
+              help="Run only this claim or sub-check ID (repeatable).")
+@click.option("--activation", multiple=True, metavar="EXPR",
+              help="Extra activation for the checks that take one (repeatable).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder [default: reports/, or reports-partial/ with --only or "
+                   "--activation].")
+@_json_opt
+@_seed_opt
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+def cmd_report(profile, only, activation, out, as_json, seed, no_progress):
+    """Run the claim checks and write the proof-check report (Markdown, JSON, LaTeX, PNG).
+
+    \b
+    Examples:
+      lowrank report                        # the committed report, into reports/
+      lowrank report --profile quick        # a fast look (replaces reports/ too)
+      lowrank report --only DC-C2 --only DC-EX1.a   # into reports-partial/
+      lowrank report --activation "tanh(2*x)" --out /tmp/r
+      lowrank report --json | jq .counts
+
+    \b
+    The report is written to a sibling folder and swapped in with two renames, so a
+    run killed at any moment leaves a complete report (the previous or the new one).
+    Runs restricted by --only or --activation never replace reports/ unless you
+    pass --out reports explicitly.
+    """
+    ctx = _context(profile, seed, activation)
+    if out is None:
+        out = PARTIAL_OUT if (only or activation) else rp.DEFAULT_OUT
+        if out == PARTIAL_OUT:
+            click.echo(f"lowrank: partial run: writing to {out}/ (pass --out reports to "
+                       "replace the committed report)", err=True)
+    try:
+        report = rp.generate(ctx, out, list(only) or None, progress=not no_progress)
+    except (rp.UnknownIdError, rp.ReportError) as err:
+        _fail(err)
+    if as_json:
+        click.echo(json.dumps(report.data, indent=2, ensure_ascii=False))
+    else:
+        for line in _status_lines(report.data):
+            click.echo(line)
+        click.echo(f"report written to {report.path}/ (README.md, report.json, verdicts.tex)")
+
+
+@click.command("list")
+@_json_opt
+def cmd_list(as_json):
+    """List the claims and their sub-checks (ID, location, title or printed statement).
+
+    \b
+    Examples:
+      lowrank list
+      lowrank list --json | jq '.[].id'
+    """
+    claims = rp.all_claims().values()
+    if as_json:
+        click.echo(json.dumps([
+            {"id": c.id, "location": c.location, "title": c.title, "convention": c.convention,
+             "needs": c.needs,
+             "subchecks": [{"id": s.id, "location": s.location, "statement": s.statement}
+                           for s in c.subchecks]} for c in claims], indent=2,
+            ensure_ascii=False))
+        return
+    for c in claims:
+        click.echo(f"{c.id:<12} {c.location}: {c.title}")
+        for s in c.subchecks:
+            st = " ".join(s.statement.split())
+            click.echo(f"  {s.id:<12} {s.location}: {st[:90]}{'…' if len(st) > 90 else ''}")
+
+
+@click.command("check")
+@click.argument("ids", nargs=-1, required=True, metavar="ID...")
+@_profile_opt
+@click.option("--activation", multiple=True, metavar="EXPR",
+              help="Extra activation for the checks that take one (repeatable).")
+@_json_opt
+@_seed_opt
+def cmd_check(ids, profile, activation, as_json, seed):
+    """Run some claims (or sub-checks) and print their verdicts; nothing is written.
+
+    \b
+    Examples:
+      lowrank check DC-C2
+      lowrank check DC-C2.c DC-EX1 --profile quick
+      lowrank check DC-GLME --json | jq '.claims[0].status'
+    """
+    ctx = _context(profile, seed, activation)
+    try:
+        data = rp.collect(ctx, list(ids), progress=False)
+    except rp.UnknownIdError as err:
+        _fail(err)
+    if as_json:
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        for line in _status_lines(data):
+            click.echo(line)
