@@ -1,0 +1,257 @@
+"""The report writer and the report/list/check commands.
+
+Crash safety is tested by killing ``lowrank report`` (SIGKILL) at named points of a run, made
+deterministic by the test-only hook ``LOWRANK_TEST_PAUSE_AT``; the claim set is the fast exact
+DC-EX1 (``--only``), so each run takes seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from numerics import report as rp
+from numerics.claims import STATUSES, Context
+from numerics.cli import cli
+
+QUICK = Context(profile="quick", seed=11)
+
+
+def _stable(data: dict) -> dict:
+    """report.json without the fields allowed to differ between runs (date, timings) and the
+    git state (other people commit to this repository while the tests run)."""
+    d = {k: v for k, v in data.items() if k != "volatile"}
+    d["reproducibility"] = {k: v for k, v in d["reproducibility"].items() if k != "git"}
+    return d
+
+
+@pytest.fixture(scope="module")
+def quick_report(tmp_path_factory) -> rp.Report:
+    out = tmp_path_factory.mktemp("r") / "reports"
+    return rp.generate(QUICK, out, only=None, progress=False)
+
+
+# ---------------------------------------------------------------- contents
+
+
+def test_report_writes_every_file_and_a_marker(quick_report):
+    out = quick_report.path
+    for name in ("README.md", "report.json", "verdicts.tex", rp.MARKER):
+        assert (out / name).is_file(), name
+    assert (out / "figures").is_dir()
+    for c in quick_report.claims:
+        page = (out / "claims" / f"{c['id']}.md").read_text()
+        for s in c["subchecks"]:
+            assert f"## {s['id']}" in page
+            assert " ".join(s["statement"].split())[:60] in page
+
+
+def test_report_json_follows_schema_and_counts_add_up(quick_report):
+    data = json.loads((quick_report.path / "report.json").read_text())
+    assert data["schema"] == "lowrank-report/1"
+    assert set(data) == {"schema", "reproducibility", "volatile", "counts", "claims"}
+    rep = data["reproducibility"]
+    assert set(rep["versions"]) == {"python", "numpy", "scipy", "sympy", "mpmath", "numba"}
+    assert (rep["profile"], rep["seed"]) == ("quick", 11)
+    assert rep["git"]["commit"] == "unknown" or len(rep["git"]["commit"]) == 40
+    assert sum(data["counts"]["by_id"].values()) == len(data["claims"])
+    n_sub = sum(len(c["subchecks"]) for c in data["claims"])
+    assert sum(data["counts"]["by_subcheck"].values()) == n_sub
+    assert set(data["volatile"]["seconds"]) == {s["id"] for c in data["claims"]
+                                                for s in c["subchecks"]}
+    for c in data["claims"]:
+        assert c["status"] == rp.worst(s["status"] for s in c["subchecks"])
+        assert all("seconds" not in s for s in c["subchecks"])  # timings only in "volatile"
+
+
+def test_readme_starts_with_counts_and_links_every_claim_page(quick_report):
+    text = (quick_report.path / "README.md").read_text()
+    assert text.index("## Verdict counts") < text.index("## Claims")
+    for s in STATUSES:
+        assert f"| {s} |" in text
+    for c in quick_report.claims:
+        assert f"](claims/{c['id']}.md)" in text
+
+
+def test_erratum_page_names_the_corrected_form(quick_report):
+    page = (quick_report.path / "claims" / "DC-C2.md").read_text()
+    assert "Corrected form (verified instead): c_i = (−1)^i/2" in page
+
+
+def test_two_runs_with_the_same_seed_agree_except_date_and_timings(quick_report, tmp_path):
+    again = rp.generate(QUICK, tmp_path / "reports", progress=False)
+    a = json.loads((quick_report.path / "report.json").read_text())
+    b = json.loads((again.path / "report.json").read_text())
+    assert _stable(a) == _stable(b)
+    assert a["volatile"].keys() == b["volatile"].keys()
+
+
+def test_latex_escape_handles_specials_and_unicode():
+    assert rp.latex_escape(r"a_b & 5% $x$ #1 {y} ~ ^ \ ") == (
+        r"a\_b \& 5\% \$x\$ \#1 \{y\} \textasciitilde{} \textasciicircum{} \textbackslash{} ")
+    assert rp.latex_escape("σ ≤ √k") == r"$\sigma$ $\le$ $\surd$k"
+
+
+def test_tex_table_has_one_row_per_id_and_sub_check(quick_report):
+    tex = (quick_report.path / "verdicts.tex").read_text()
+    rows = [ln for ln in tex.splitlines() if ln.endswith(r"\\") and "&" in ln]
+    n = sum(1 + len(c["subchecks"]) for c in quick_report.claims)
+    assert len(rows) == n
+    assert r"ID & Location & Verdict & Evidence \\ \hline \endhead" in tex
+    assert tex.count(r"\begin{longtable}") == tex.count(r"\end{longtable}") == 1
+
+
+def test_selecting_a_sub_check_keeps_only_it():
+    data = rp.collect(QUICK, only=["DC-C2.c"], progress=False)
+    assert [c["id"] for c in data["claims"]] == ["DC-C2"]
+    assert [s["id"] for s in data["claims"][0]["subchecks"]] == ["DC-C2.c"]
+    assert data["claims"][0]["status"] == "erratum"
+
+
+def test_unknown_ids_are_rejected_before_anything_is_written(tmp_path):
+    with pytest.raises(rp.UnknownIdError, match="NOPE"):
+        rp.generate(QUICK, tmp_path / "reports", only=["DC-EX1", "NOPE"], progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_refuses_to_replace_a_folder_that_is_not_a_report(tmp_path):
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / "thesis.tex").write_text("precious")
+    with pytest.raises(rp.ReportError, match="not a report"):
+        rp.generate(QUICK, out, only=["DC-EX1"], progress=False)
+    assert (out / "thesis.tex").read_text() == "precious"
+
+
+# ---------------------------------------------------------------- crash safety
+
+
+def _dead_pid() -> int:
+    p = subprocess.Popen([sys.executable, "-c", "pass"])
+    p.wait()
+    return p.pid
+
+
+def _fake_report(path: Path, seed: int, created_ns: int, complete: bool = True) -> None:
+    path.mkdir(parents=True)
+    data = {"schema": rp.SCHEMA, "reproducibility": {"seed": seed}, "claims": []}
+    (path / "report.json").write_text(json.dumps(data))
+    if complete:
+        (path / rp.MARKER).write_text(json.dumps({"created_ns": created_ns}))
+
+
+def test_load_restores_the_newest_complete_sibling_when_out_is_missing(tmp_path):
+    pid = _dead_pid()
+    out = tmp_path / "reports"
+    _fake_report(tmp_path / f"reports.old-{pid}", seed=1, created_ns=10)
+    _fake_report(tmp_path / f"reports.new-{pid}", seed=2, created_ns=20)
+    _fake_report(tmp_path / f"reports.new-{pid + 1}", seed=3, created_ns=30, complete=False)
+    rep = rp.load_report(out)
+    assert rep.data["reproducibility"]["seed"] == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reports"]
+
+
+def test_stale_incomplete_new_folders_are_cleaned_up(tmp_path):
+    out = tmp_path / "reports"
+    _fake_report(out, seed=1, created_ns=1)
+    stale = tmp_path / f"reports.new-{_dead_pid()}"
+    _fake_report(stale, seed=9, created_ns=99, complete=False)
+    assert rp.load_report(out).data["reproducibility"]["seed"] == 1
+    assert not stale.exists()
+
+
+def test_load_without_any_complete_report_raises(tmp_path):
+    _fake_report(tmp_path / f"reports.new-{_dead_pid()}", seed=1, created_ns=1, complete=False)
+    with pytest.raises(rp.ReportError, match="no complete report"):
+        rp.load_report(tmp_path / "reports")
+
+
+def _run_and_kill(out: Path, seed: int, point: str) -> None:
+    env = {**os.environ, "LOWRANK_TEST_PAUSE_AT": point, "LOWRANK_TEST_PAUSE_SECONDS": "120"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "numerics.cli", "report", "--only", "DC-EX1", "--profile",
+         "quick", "--seed", str(seed), "--out", str(out), "--no-progress"],
+        env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    deadline = time.monotonic() + 60
+    try:
+        for line in proc.stderr:  # blocks until the writer reaches the pause point
+            if f"paused at {point}" in line or time.monotonic() > deadline:
+                break
+        else:
+            pytest.fail(f"writer exited (rc={proc.wait()}) before reaching {point!r}")
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        proc.stderr.close()
+
+
+@pytest.mark.parametrize("point,expected_seed", [
+    ("claims", 1),       # killed while running the checks: the previous report stays
+    ("marker", 1),       # new report written but not marked complete
+    ("before-swap", 1),  # new report complete, nothing renamed yet
+    ("swap", 2),         # between the two renames: no reports/, both siblings complete
+    ("after-swap", 2),   # swapped, old one not deleted yet
+])
+def test_a_kill_at_any_point_leaves_a_complete_report(tmp_path, point, expected_seed):
+    out = tmp_path / "reports"
+    rp.generate(Context(profile="quick", seed=1), out, only=["DC-EX1"], progress=False)
+    _run_and_kill(out, seed=2, point=point)
+    if point == "swap":
+        assert not out.exists()  # the kill really fell between the renames
+    rep = rp.load_report(out)
+    assert rep.data["reproducibility"]["seed"] == expected_seed
+    assert (out / rp.MARKER).is_file() and (out / "README.md").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reports"]
+    # and the next run works from there
+    rp.generate(Context(profile="quick", seed=3), out, only=["DC-EX1"], progress=False)
+    assert rp.load_report(out).data["reproducibility"]["seed"] == 3
+
+
+# ---------------------------------------------------------------- CLI
+
+
+def test_cli_list_shows_every_id():
+    r = CliRunner().invoke(cli, ["list"])
+    assert r.exit_code == 0
+    for i in ("DC-GLME", "DC-EX1", "DC-C2", "DC-C2.a", "DC-C2.c", "DC-EX1.b"):
+        assert i in r.output
+    data = json.loads(CliRunner().invoke(cli, ["list", "--json"]).output)
+    assert {"DC-GLME", "DC-EX1", "DC-C2"} <= {c["id"] for c in data}
+
+
+def test_cli_check_json_is_parseable():
+    r = CliRunner().invoke(cli, ["check", "DC-GLME", "--json", "--profile", "quick"])
+    assert r.exit_code == 0
+    data = json.loads(r.stdout)
+    assert data["claims"][0]["id"] == "DC-GLME"
+    assert data["claims"][0]["status"] == "confirmed"
+
+
+def test_cli_check_unknown_id_exits_2_with_one_line():
+    r = CliRunner().invoke(cli, ["check", "NOPE"])
+    assert r.exit_code == 2
+    assert r.stdout == ""
+    assert len(r.stderr.strip().splitlines()) == 1 and "NOPE" in r.stderr
+
+
+def test_cli_partial_report_does_not_touch_reports(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    r = CliRunner().invoke(cli, ["report", "--only", "DC-EX1", "--profile", "quick",
+                                 "--no-progress"])
+    assert r.exit_code == 0, r.output
+    assert not (tmp_path / "reports").exists()
+    assert rp.load_report(tmp_path / "reports-partial").claims[0]["id"] == "DC-EX1"
+    assert "reports-partial" in r.stderr
+
+
+def test_cli_report_help_teaches_by_example():
+    r = CliRunner().invoke(cli, ["report", "--help"])
+    assert r.exit_code == 0 and "lowrank report --only DC-C2" in r.output
