@@ -302,6 +302,8 @@ def claim2_matrix(k: int, s: Sequence[int], printed: Claim2Printed = PRINTED_CLA
                   ) -> tuple[sp.Matrix, list[sp.Expr], sp.Matrix]:
     """Exact ``(W, c, u)`` of Claim 2's proof with the printed magnitudes: diagonal entries
     ``printed.diag``, pair entries ``printed.pair``, ``c = s·printed.c``, ``u = e_d``.
+    Exact sympy matrices of size ``k × (1 + k(k+1)/2)``: practical up to k ≈ 10 (use
+    :func:`claim2_signs` with floats beyond).
 
     >>> W, c, u = claim2_matrix(2, (1, -1))
     >>> (W * u).T, c

@@ -206,7 +206,9 @@ def check_example1(ctx: Context, printed: tc.Example1 = tc.PRINTED_EXAMPLE1) -> 
                 summary=f"‖c‖² = {r['norm_c_squared']} = ‖c′‖²" if r["equal_norms"] else
                 f"‖c‖² = {r['norm_c_squared']} ≠ ‖c′‖² = {r['norm_c_prime_squared']}",
                 evidence={"norm_c_squared": r["norm_c_squared"],
-                          "norm_c_prime_squared": r["norm_c_prime_squared"]}, **common)
+                          "norm_c_prime_squared": r["norm_c_prime_squared"],
+                          "u, u′ unit (so ‖cuᵀ‖_F = ‖c′u′ᵀ‖_F: 'equal scale')": r["u_unit"]},
+                **common)
     return [a, b, c]
 
 
