@@ -88,6 +88,10 @@ def cmd_report(profile, only, activation, out, as_json, seed, no_progress):
     pass --out reports explicitly.
     """
     ctx = _context(profile, seed, activation)
+    try:
+        rp.select(list(only) or None)
+    except rp.UnknownIdError as err:
+        _fail(err)
     if out is None:
         out = PARTIAL_OUT if (only or activation) else rp.DEFAULT_OUT
         if out == PARTIAL_OUT:

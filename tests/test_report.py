@@ -215,6 +215,29 @@ def test_a_kill_at_any_point_leaves_a_complete_report(tmp_path, point, expected_
     assert rp.load_report(out).data["reproducibility"]["seed"] == 3
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("n_kills", [12])
+def test_kills_at_random_moments_always_leave_a_complete_report(tmp_path, n_kills):
+    """Without the pause hook: SIGKILL after a random delay (fixed seed), many times."""
+    import numpy as np
+
+    out = tmp_path / "reports"
+    rp.generate(Context(profile="quick", seed=0), out, only=["DC-EX1"], progress=False)
+    delays = np.random.default_rng(2025).uniform(0.3, 4.0, size=n_kills)
+    seeds = {0}
+    for n, delay in enumerate(delays, start=1):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "numerics.cli", "report", "--only", "DC-EX1", "--profile",
+             "quick", "--seed", str(n), "--out", str(out), "--no-progress"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        seeds.add(n)
+        assert rp.load_report(out).data["reproducibility"]["seed"] in seeds
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["reports"]
+
+
 # ---------------------------------------------------------------- CLI
 
 
@@ -240,6 +263,14 @@ def test_cli_check_unknown_id_exits_2_with_one_line():
     assert r.exit_code == 2
     assert r.stdout == ""
     assert len(r.stderr.strip().splitlines()) == 1 and "NOPE" in r.stderr
+
+
+def test_cli_report_unknown_id_exits_2_with_one_line_and_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    r = CliRunner().invoke(cli, ["report", "--only", "DC-EX1", "--only", "XX"])
+    assert r.exit_code == 2
+    assert len(r.stderr.strip().splitlines()) == 1 and "XX" in r.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_cli_partial_report_does_not_touch_reports(tmp_path, monkeypatch):
