@@ -194,7 +194,8 @@ def run(inst: Instance, rng: np.random.Generator, *, runs: int, steps: int, lr: 
     C = np.tile(inst.chat, (runs, 1))
     W, u, k = inst.W, inst.u, inst.k
     WV = np.vstack([W, inst.teacher_rows()])  # one product gives Wx and the teacher's <v_i, x>
-    chol = inst.chol
+    # (WWᵀ)⁻¹ once, from the Cholesky factor (k × k; fine for well-conditioned Gram matrices)
+    Ginv = None if inst.chol is None else scipy.linalg.cho_solve((inst.chol, True), np.eye(k))
     act, o = inst.activation, inst.out_scale
     need_wu = not var.project and inst.convention == "normalised"
     zeros_k = np.zeros((runs, k))
@@ -230,8 +231,8 @@ def run(inst: Instance, rng: np.random.Generator, *, runs: int, steps: int, lr: 
         if var.project:
             # Π⊥(g x + δW + γû) = g(x − Wᵀ(WWᵀ)⁻¹Wx) + γû, as û ⊥ span(W)
             V = g[:, None] * X + gamma[:, None] * U
-            if chol is not None:
-                V -= (g[:, None] * scipy.linalg.cho_solve((chol, True), Y.T).T) @ W
+            if Ginv is not None:
+                V -= (g[:, None] * (Y @ Ginv)) @ W
         else:
             V = g[:, None] * X + gamma[:, None] * U
             if inst.convention == "normalised" and inst.rank:

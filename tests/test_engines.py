@@ -1,0 +1,329 @@
+"""The SGD engines (numerics/sgd): the full engine's gradient is the derivative of the printed
+loss, and the reduced chain has the law of the full engine (two-sample tests), sharp enough to
+reject a chain with η off by 5% or with χ² degrees of freedom off by 2.
+
+Two-sample tests: at each recorded time while the runs are still moving, and on the first-passage
+times, scipy's ``ks_2samp`` and ``anderson_ksamp``. Family-wise level α = 1e-3 with Bonferroni
+over the statistics of one comparison: KS must give p > α/n. scipy's Anderson–Darling p-value is
+floored at 0.001 (its table stops there), so AD "rejects" when it reaches that floor and "accepts"
+above it (a stricter acceptance than Bonferroni would ask). Seeds are fixed, so the outcome is
+deterministic.
+"""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from numerics.problem import glm_instance, make_instance
+from numerics.sgd import full, reduced
+from theory.activations import ActivationError
+
+try:  # BLAS threads fight over the 2 shared cores in the full engine's small products
+    from threadpoolctl import threadpool_limits
+except ImportError:  # pragma: no cover
+    threadpool_limits = None
+
+ALPHA = 1e-3
+AD_FLOOR = 1e-3
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_blas_thread():
+    if threadpool_limits is None:
+        yield
+    else:
+        with threadpool_limits(1):
+            yield
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _passage(t, steps):
+    t = t.astype(float)
+    t[t < 0] = steps + 1  # censored at the horizon: the same censoring in both engines
+    return t
+
+
+def pvalues(a, b):
+    """[(label, KS p, AD p)] over the recorded times t > 0 and the two first-passage times."""
+    steps = int(a.steps[-1])
+    samples = [(f"m@{t}", a.m[:, j], b.m[:, j]) for j, t in enumerate(a.steps) if t > 0]
+    samples += [("t_escape", _passage(a.t_escape, steps), _passage(b.t_escape, steps)),
+                ("t_success", _passage(a.t_success, steps), _passage(b.t_success, steps))]
+    if a.cc is not None:
+        samples += [(f"cc@{t}", a.cc[:, j], b.cc[:, j]) for j, t in enumerate(a.steps) if t > 0]
+    out = []
+    for label, x, y in samples:
+        if np.ptp(np.concatenate([x, y])) == 0:
+            continue  # constant (e.g. nobody reached the threshold): nothing to compare
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ad = stats.anderson_ksamp([x, y]).pvalue
+        out.append((label, stats.ks_2samp(x, y).pvalue, ad))
+    return out
+
+
+def same_law(a, b):
+    pv = pvalues(a, b)
+    n = len(pv)
+    bad = [(lab, ks, ad) for lab, ks, ad in pv if ks <= ALPHA / n or ad <= AD_FLOOR]
+    return not bad, pv
+
+
+def rejected(a, b):
+    pv = pvalues(a, b)
+    n = len(pv)
+    return any(ks <= ALPHA / n and ad <= AD_FLOOR for _, ks, ad in pv), pv
+
+
+def _pair(inst, *, steps, lr, nf, nc, times, seed, **kw):
+    grid = list(times)
+    a = full.run(inst, np.random.default_rng([seed, 1]), runs=nf, steps=steps, lr=lr, grid=grid,
+                 **kw)
+    b = reduced.run(inst, np.random.default_rng([seed, 2]), runs=nc, steps=steps, lr=lr,
+                    grid=grid, **kw)
+    return a, b
+
+
+def _inst(seed, **kw):
+    base = dict(d=20, k=3, xi=1.0, act="relu", features="random")
+    base.update(kw)
+    return make_instance(np.random.default_rng(seed), **base)
+
+
+# set-ups: (id, instance builder, engine kwargs). W has random, non-orthogonal unit rows unless
+# said otherwise. Times chosen while the runs are still moving (m spreads between 0 and ±1).
+QUICK = [
+    ("frozen-relu-normalised", lambda: _inst(1),
+     dict(lr=0.02, steps=300, sign_flip=False)),
+    ("frozen-erf-raw-m0", lambda: _inst(2, act="erf", convention="raw"),
+     dict(lr=0.01, steps=300, m0=0.1)),
+    ("joint-erf-sphere-c", lambda: _inst(3, act="erf", c="sphere"),
+     dict(lr=0.02, steps=300, sign_flip=False, variant="joint", lr_c=0.05)),
+    ("unprojected-relu-appB", lambda: _inst(4, convention="appB", xi=2.0),
+     dict(lr=0.05, steps=300, sign_flip=False, variant="unprojected")),
+    ("alpha-relu", lambda: _inst(5, alpha=0.5),
+     dict(lr=0.02, steps=300, sign_flip=False, variant="alpha")),
+    ("linearised-erf", lambda: _inst(6, act="erf"),
+     dict(lr=0.02, steps=300, sign_flip=False, variant="linearised")),
+    ("glm-erf", lambda: glm_instance(np.random.default_rng(7), d=20, k=4, act="erf"),
+     dict(lr=0.02, steps=150, sign_flip=False)),
+    ("orthonormal-relu-flip", lambda: _inst(8, features="orthonormal"),
+     dict(lr=0.02, steps=300, h0_sign=1.0)),
+]
+
+SLOW = [
+    ("frozen-relu-d40-k5", lambda: _inst(11, d=40, k=5), dict(lr=0.01, steps=800)),
+    ("joint+unprojected-erf-sphere", lambda: _inst(12, act="erf", c="sphere", d=30),
+     dict(lr=0.02, steps=500, variant="joint+unprojected")),
+    ("alpha+unprojected-relu", lambda: _inst(13, alpha=0.5, d=30),
+     dict(lr=0.02, steps=500, variant="alpha+unprojected")),
+    ("linearised+joint-relu-raw", lambda: _inst(14, convention="raw", d=30),
+     dict(lr=0.01, steps=500, variant="linearised+joint")),
+    ("frozen-erf-separated-random-lam", lambda: _inst(15, act="erf", features="separated",
+                                                      lam="random", d=40, k=6),
+     dict(lr=0.01, steps=800)),
+    ("glm-relu-raw", lambda: glm_instance(np.random.default_rng(16), d=40, k=4, act="relu",
+                                          convention="raw"), dict(lr=0.01, steps=600)),
+]
+
+
+def _times(steps):
+    return [steps // 6, steps // 3, steps // 2, steps]
+
+
+# ---------------------------------------------------------------------- same law
+
+
+@pytest.mark.parametrize("name,build,kw", QUICK, ids=[q[0] for q in QUICK])
+def test_chain_and_full_engine_have_the_same_law(name, build, kw):
+    inst = build()
+    kw = dict(kw)
+    steps = kw.pop("steps")
+    a, b = _pair(inst, steps=steps, nf=300, nc=3000, times=_times(steps), seed=100, r=0.3,
+                 eps=0.2, **kw)
+    ok, pv = same_law(a, b)
+    assert ok, pv
+    moving = np.std(a.m[:, 1:-1], axis=0)
+    assert moving.min() > 0.05, "the runs must still be spread at the compared times"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name,build,kw", QUICK + SLOW, ids=[q[0] for q in QUICK + SLOW])
+def test_chain_and_full_engine_have_the_same_law_many_runs(name, build, kw):
+    inst = build()
+    kw = dict(kw)
+    kw.setdefault("sign_flip", False)
+    steps = kw.pop("steps")
+    a, b = _pair(inst, steps=steps, nf=2000, nc=20000,
+                 times=np.linspace(0, steps, 9).astype(int)[1:], seed=200, r=0.3, eps=0.2, **kw)
+    ok, pv = same_law(a, b)
+    assert ok, pv
+
+
+# ---------------------------------------------------------------------- power
+
+
+def test_two_sample_tests_reject_a_chain_with_learning_rate_off_by_5_percent():
+    # m0 = 0.3 ≫ 1/√d: the drift dominates the early noise, and η also sets the noise-induced
+    # plateau (the η²d term of Derivation 2), so a 5% error shows at the later times
+    inst = _inst(21, d=100, k=3)
+    grid = dict(grid=list(range(100, 801, 100)), m0=0.3)
+    a = full.run(inst, np.random.default_rng(31), runs=1000, steps=800, lr=0.005, **grid)
+    good = reduced.run(inst, np.random.default_rng(32), runs=10000, steps=800, lr=0.005, **grid)
+    bad = reduced.run(inst, np.random.default_rng(32), runs=10000, steps=800, lr=0.005,
+                      _lr_factor=1.05, **grid)
+    assert same_law(a, good)[0]
+    ok, pv = rejected(a, bad)
+    assert ok, pv
+
+
+def test_two_sample_tests_reject_a_chain_with_chi2_degrees_of_freedom_off_by_2():
+    inst = _inst(22, d=12, k=2)
+    grid = dict(grid=[50, 100, 150, 200], m0=0.3)
+    a = full.run(inst, np.random.default_rng(41), runs=1000, steps=200, lr=0.1, **grid)
+    good = reduced.run(inst, np.random.default_rng(42), runs=10000, steps=200, lr=0.1, **grid)
+    bad = reduced.run(inst, np.random.default_rng(42), runs=10000, steps=200, lr=0.1,
+                      _chi2_df_shift=2, **grid)
+    assert same_law(a, good)[0]
+    ok, pv = rejected(a, bad)
+    assert ok, pv
+
+
+# ---------------------------------------------------------------------- the gradient
+
+
+def _fd(f, v, h):
+    """Central differences of f at v along each coordinate."""
+    out = np.empty(v.size)
+    for i in range(v.size):
+        e = np.zeros(v.size)
+        e[i] = h
+        out[i] = (f(v + e) - f(v - e)) / (2 * h)
+    return out
+
+
+@pytest.mark.parametrize("convention", ["normalised", "raw", "appB"])
+def test_full_gradient_is_the_derivative_of_the_printed_per_sample_loss(convention):
+    rng = np.random.default_rng(50)
+    inst = make_instance(rng, d=9, k=3, xi=1.3, act="erf", features="random", c="sphere",
+                         convention=convention, alpha=0.4)
+    U = rng.standard_normal(9)
+    U /= np.linalg.norm(U)
+    C = rng.standard_normal(3)
+    X = rng.standard_normal((1, 9))
+
+    def loss(uu, cc):
+        return float((inst.f_star(X) - inst.f_hat(X, uu, cc))[0] ** 2)
+
+    ell, g, delta, gamma, grad_c = full.gradients(inst, U[None], C[None], X)
+    grad_u = g[0] * X[0] + delta[0] @ inst.W + gamma[0] * U
+    # central differences, h = 1e-5: truncation h²|ℓ'''|/6 and rounding ε|ℓ|/h are both ≲ 1e-9
+    assert abs(ell[0] - loss(U, C)) < 1e-12
+    assert np.abs(grad_u - _fd(lambda v: loss(v, C), U, 1e-5)).max() < 1e-7
+    assert np.abs(grad_c[0] - _fd(lambda v: loss(U, v), C, 1e-5)).max() < 1e-7
+
+
+@pytest.mark.parametrize("convention", ["normalised", "raw", "appB"])
+def test_linearised_gradient_is_the_derivative_of_the_first_order_taylor_student(convention):
+    rng = np.random.default_rng(51)
+    inst = make_instance(rng, d=9, k=3, xi=1.3, act="erf", features="random", c="sphere",
+                         convention=convention)
+    U = rng.standard_normal(9)
+    U /= np.linalg.norm(U)
+    C = rng.standard_normal(3)
+    X = rng.standard_normal((1, 9))
+
+    def f_lin(uu, cc):
+        # f₀ + d/dt f(W + t ξ ĉ ûᵀ) at t = 0 (5-point stencil, h = 1e-2: error ≈ h⁴ ≈ 1e-8)
+        def f(t):
+            return inst._output(X, inst._rows(t * cc, uu))[0]
+        h = 1e-2
+        return f(0.0) + (8 * (f(h) - f(-h)) - (f(2 * h) - f(-2 * h))) / (12 * h)
+
+    def loss(uu, cc):
+        return float((inst.f_star(X)[0] - f_lin(uu, cc)) ** 2)
+
+    ell, g, delta, gamma, grad_c = full.gradients(inst, U[None], C[None], X, linear=True)
+    grad_u = g[0] * X[0] + delta[0] @ inst.W + gamma[0] * U
+    assert abs(ell[0] - loss(U, C)) < 1e-6
+    assert np.abs(grad_u - _fd(lambda v: loss(v, C), U, 1e-3)).max() < 1e-5
+    assert np.abs(grad_c[0] - _fd(lambda v: loss(U, v), C, 1e-3)).max() < 1e-5
+
+
+def test_normalising_terms_are_killed_by_the_two_projections():
+    rng = np.random.default_rng(52)
+    inst = make_instance(rng, d=11, k=3, xi=2.0, act="tanh", features="random", c="sphere")
+    U = full.initial_uhat(inst, rng, 5)
+    X = rng.standard_normal((5, 11))
+    _, g, delta, gamma, _ = full.gradients(inst, U, np.tile(inst.chat, (5, 1)), X)
+    V = inst.project_perp(delta @ inst.W + gamma[:, None] * U)
+    V -= np.einsum("rd,rd->r", U, V)[:, None] * U
+    assert np.abs(delta).max() > 1e-3  # the terms exist before projection
+    assert np.abs(V).max() < 1e-12
+
+
+# ---------------------------------------------------------------------- interface
+
+
+@pytest.mark.parametrize("engine", [full, reduced])
+def test_trace_records_the_grid_losses_and_passage_times(engine):
+    inst = _inst(60, act="erf")
+    tr = engine.run(inst, np.random.default_rng(61), runs=7, steps=40, lr=0.05,
+                    record_every=15, h0_sign=-1.0, variant="joint", r=0.2, eps=0.5)
+    assert tr.steps.tolist() == [0, 15, 30, 40]
+    assert tr.m.shape == tr.loss.shape == tr.cc.shape == (7, 4)
+    assert (np.sign(tr.m[:, 0]) == -1).all()
+    assert np.isnan(tr.loss[:, 0]).all() and (tr.loss[:, 1:] >= 0).all()
+    assert np.abs(tr.cc).max() <= 1 + 1e-12
+    for i in range(7):  # a recorded value past a threshold implies an earlier passage
+        for j, t in enumerate(tr.steps):
+            if abs(tr.m[i, j]) > tr.r:
+                assert 0 <= tr.t_escape[i] <= t
+            if tr.m[i, j] ** 2 >= 1 - tr.eps:
+                assert 0 <= tr.t_success[i] <= t
+    assert tr.settings["convention"] == "normalised" and tr.engine in ("full", "reduced")
+
+
+@pytest.mark.parametrize("engine", [full, reduced])
+def test_runs_repeat_exactly_from_the_same_generator_state(engine):
+    inst = _inst(62)
+    a = engine.run(inst, np.random.default_rng(63), runs=5, steps=30, lr=0.05, sign_flip=False)
+    b = engine.run(inst, np.random.default_rng(63), runs=5, steps=30, lr=0.05, sign_flip=False)
+    assert np.array_equal(a.m, b.m) and np.array_equal(a.t_escape, b.t_escape)
+
+
+@pytest.mark.parametrize("engine", [full, reduced])
+def test_fixed_start_overlap_is_respected(engine):
+    inst = _inst(64, alpha=0.3)
+    tr = engine.run(inst, np.random.default_rng(65), runs=4, steps=1, lr=0.01, m0=0.2)
+    assert np.abs(tr.m[:, 0] - 0.2).max() < 1e-12
+
+
+@pytest.mark.parametrize("engine", [full, reduced])
+@pytest.mark.parametrize("act", ["step", "sign"])
+def test_activations_with_a_jump_are_refused(engine, act):
+    inst = _inst(66, act=act)
+    with pytest.raises(ActivationError, match="point mass"):
+        engine.run(inst, np.random.default_rng(0), runs=2, steps=2, lr=0.01, h0_sign=1.0)
+
+
+@pytest.mark.parametrize("engine", [full, reduced])
+def test_a_missing_sign_of_h0_is_refused_when_the_start_must_be_flipped(engine):
+    with pytest.raises(ValueError, match="h0_sign"):
+        engine.run(_inst(67), np.random.default_rng(0), runs=2, steps=2, lr=0.01)
+
+
+def test_chain_start_has_the_law_of_a_uniform_vector_in_the_complement():
+    # m₀ = <û₀, u> for û₀ uniform on S^{n−1}, n = d − k: m₀² ~ Beta(1/2, (n−1)/2)
+    inst = _inst(68, d=30, k=4)
+    tr = reduced.run(inst, np.random.default_rng(69), runs=20000, steps=0, lr=0.01,
+                     sign_flip=False)
+    n = 26
+    p = stats.kstest(tr.m[:, 0] ** 2, stats.beta(0.5, (n - 1) / 2).cdf).pvalue
+    assert p > ALPHA
+    assert abs(np.mean(tr.m[:, 0] > 0) - 0.5) < 4 * math.sqrt(0.25 / 20000)
