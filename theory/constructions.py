@@ -274,13 +274,15 @@ def claim2_d_min(k: int) -> int:
     return 1 + k * (k + 1) // 2
 
 
-def claim2_signs(k: int, s: Sequence[int]) -> tuple[list[list[int]], int]:
+def claim2_signs(k: int, s: Sequence[int], d: int | None = None
+                 ) -> tuple[list[list[int]], int]:
     """The sign pattern of the proof of Claim 2 for ``c = s/√k`` (``s ∈ {±1}^k``).
 
     Returns ``(S, d)`` with ``S`` a ``k × d`` integer matrix with entries in {−1, 0, 1}:
     ``S[i][i] = 1`` (the diagonal coordinate of ``w_i``); pair ``(i, j)``, ``i < j``, gets its
     own coordinate with ``S[i] = 1``, ``S[j] = −s_i s_j`` (so that ``<w_i, w_j> = −c_i c_j``);
-    ``d = 1 + k(k+1)/2`` and the last coordinate is zero in every row (``u = e_d``). Pure
+    ``d = 1 + k(k+1)/2`` by default (a larger ``d`` adds zero columns before the last), and
+    the last coordinate is zero in every row (``u = e_d``). Pure
     integers, so a numeric layer can build float rows from it for large ``k``.
 
     >>> claim2_signs(2, (1, 1))
@@ -288,7 +290,9 @@ def claim2_signs(k: int, s: Sequence[int]) -> tuple[list[list[int]], int]:
     """
     if len(s) != k or any(v not in (1, -1) for v in s):
         raise ValueError("s must be a sign vector of length k")
-    d = claim2_d_min(k)
+    d = claim2_d_min(k) if d is None else d
+    if d < claim2_d_min(k):
+        raise ValueError(f"the construction needs d >= 1 + k(k+1)/2 = {claim2_d_min(k)}")
     S = [[0] * d for _ in range(k)]
     for i in range(k):
         S[i][i] = 1
@@ -298,8 +302,8 @@ def claim2_signs(k: int, s: Sequence[int]) -> tuple[list[list[int]], int]:
     return S, d
 
 
-def claim2_matrix(k: int, s: Sequence[int], printed: Claim2Printed = PRINTED_CLAIM2
-                  ) -> tuple[sp.Matrix, list[sp.Expr], sp.Matrix]:
+def claim2_matrix(k: int, s: Sequence[int], printed: Claim2Printed = PRINTED_CLAIM2,
+                  d: int | None = None) -> tuple[sp.Matrix, list[sp.Expr], sp.Matrix]:
     """Exact ``(W, c, u)`` of Claim 2's proof with the printed magnitudes: diagonal entries
     ``printed.diag``, pair entries ``printed.pair``, ``c = s·printed.c``, ``u = e_d``.
     Exact sympy matrices of size ``k × (1 + k(k+1)/2)``: practical up to k ≈ 10 (use
@@ -309,7 +313,7 @@ def claim2_matrix(k: int, s: Sequence[int], printed: Claim2Printed = PRINTED_CLA
     >>> (W * u).T, c
     (Matrix([[0, 0]]), [sqrt(2)/2, -sqrt(2)/2])
     """
-    S, d = claim2_signs(k, s)
+    S, d = claim2_signs(k, s, d)
     diag, pair, cm = (sp.sympify(e).subs({K: k}) for e in (printed.diag, printed.pair,
                                                            printed.c))
     W = sp.Matrix(k, d, lambda i, j: (diag if j < k else pair) * S[i][j])

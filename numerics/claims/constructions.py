@@ -275,7 +275,7 @@ def check_claim2(ctx: Context, printed: tc.Claim2Printed = tc.PRINTED_CLAIM2,
     """DC-C2 (Claim 2, App. C.3, p.29–30), raw rows with ξ = 1, normalised one by one.
 
     (a) exact for k ≤ 4/6/7 (quick/standard/paper), every c ∈ {±1/√k}^k, at the smallest
-    ``d = 1 + k(k+1)/2`` the construction needs (a larger ``d`` only adds zero columns);
+    ``d = 1 + k(k+1)/2`` the construction needs and at the smallest ``d`` Claim 2 allows;
     (b) float64 up to k = 12/30/40 with random c; (c) the printed k = 4 example, exactly.
     Float tolerance: ``4(d+4)·2⁻⁵³`` (Higham's dot-product bound γ_d for unit vectors, plus the
     normalisation's few roundings).
@@ -289,27 +289,33 @@ def check_claim2(ctx: Context, printed: tc.Claim2Printed = tc.PRINTED_CLAIM2,
     kmax = ctx.size(4, 6, 7)
     failing, n = [], 0
     for k in range(1, kmax + 1):
-        for s in itertools.product((1, -1), repeat=k):
+        signs = list(itertools.product((1, -1), repeat=k))
+        # every c at the least d the proof needs; the least d Claim 2 allows (one more zero
+        # column) for two c
+        for s, extra in [(s, 0) for s in signs] + [(signs[0], 1), (signs[-1], 1)]:
             n += 1
-            r = tc.orthonormality_report(*tc.claim2_matrix(k, s, printed))
+            d = tc.claim2_d_min(k) + extra  # the least d the proof needs, and the least d > it
+            r = tc.orthonormality_report(*tc.claim2_matrix(k, s, printed, d))
             if not (r["orthonormal"] and r["unit_rows"] and r["u_perp"] and r["c_quantised"]):
-                failing.append({"k": k, "s": list(s), "unit_rows": r["unit_rows"],
+                failing.append({"k": k, "d": d, "s": list(s), "unit_rows": r["unit_rows"],
                                 "u_perp": r["u_perp"], "c_quantised": r["c_quantised"],
                                 "failing_pairs": r["failing_pairs"]})
     ok = not failing
     out.append(Verdict(
         C2_SUB[0].id, "confirmed" if ok else "refuted",
-        summary=(f"orthonormal exactly for all {n} (k, c), k ≤ {kmax}, d = 1 + k(k+1)/2" if ok
-                 else f"{len(failing)} of {n} (k, c) fail"),
+        summary=(f"orthonormal exactly for all {n} (k, c, d), k ≤ {kmax}, every c at "
+                 "d = 1 + k(k+1)/2, two c at 2 + k(k+1)/2" if ok
+                 else f"{len(failing)} of {n} (k, c, d) fail"),
         evidence={"cases": n, "failing (first 5)": failing[:5],
-                  "d used": {k: tc.claim2_d_min(k) for k in range(1, kmax + 1)},
+                  "d used": {k: [tc.claim2_d_min(k), tc.claim2_d_min(k) + 1]
+                             for k in range(1, kmax + 1)},
                   "note": "The construction uses k + C(k,2) + 1 = 1 + k(k+1)/2 coordinates, so "
                           "d ≥ 1 + k(k+1)/2 suffices; the printed strict d > 1 + k(k+1)/2 is "
                           "more than needed. The proof's 'p ≜ k(k+1)/2'th coordinate' is the "
                           "last pair coordinate if the coordinates are taken in the stated "
                           "order; the free one is 1 + k(k+1)/2 (covered by its 'WLOG')."},
         tolerance="exact", justification=_EXACT, convention="raw rows, ξ = 1, normalised",
-        sizes={"k": f"1..{kmax}", "c": "all of {±1/√k}^k"},
+        sizes={"k": f"1..{kmax}", "c": "all of {±1/√k}^k", "d": "1 + k(k+1)/2 (+1)"},
         seconds=round(time.perf_counter() - t0, 3)))
     # (b) floats
     t0 = time.perf_counter()
