@@ -117,6 +117,14 @@ def test_claim2_construction_has_orthonormal_normalised_rows_for_any_signs(s):
     assert tc.claim2_matrix(k, s)[0].cols == 1 + k * (k + 1) // 2
 
 
+def test_claim2_extra_coordinates_keep_orthonormality_and_too_few_are_refused():
+    k, s = 4, (1, -1, -1, 1)
+    W, c, u = tc.claim2_matrix(k, s, d=tc.claim2_d_min(k) + 3)
+    assert W.cols == 14 and tc.orthonormality_report(W, c, u)["orthonormal"]
+    with pytest.raises(ValueError, match="needs d"):
+        tc.claim2_signs(k, s, d=tc.claim2_d_min(k) - 1)
+
+
 def test_claim2_with_wrong_c_magnitude_fails_exactly():
     wrong = tc.Claim2Printed(diag=1 / sp.sqrt(tc.K), pair=1 / sp.sqrt(tc.K), c=1 / tc.K)
     vs = cc.check_claim2(QUICK, printed=wrong)
