@@ -357,6 +357,9 @@ PRINTED["failure"] = {
     "claim1": FailureBound("Claim 1 (p.11)", (("exact", exp(-2 * k / (sp.E * xi**2))),)),
     "lemma6": FailureBound("Lemma 6 (p.12)", (("o", 1), ("exact", exp(-2 * k / (sp.E * xi**2))),
                                                ("O", sqrt(gamma)))),
+    # Lemma 6's proof (p.42): Pr[|⟨c_λ, ĉ_λ⟩| ≥ γλ²_max log k/√k] ≤ k^{−γ/e}, with γ = 10.
+    "lemma6_tail": FailureBound("Lemma 6's proof (p.42), γ = 10",
+                                (("exact", k ** (-10 / sp.E)),)),
     "prop7": FailureBound("Prop. 7 (p.13)", (("exact", 1 / k**3),)),
     "lemma8": FailureBound("Lemma 8 (p.13)", (("O", sqrt(gamma)), ("o", ratio))),
     # Prop. 29 (p.39): (λ²_max/λ²_min)·o(1) + O(ε^{1/2}), used at small-ball level ε = γ.

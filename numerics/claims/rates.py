@@ -91,6 +91,9 @@ def check_T(rates: dict, subs: dict, sid: str) -> Verdict:
         ev[case] = {"T_from_printed_alpha_delta": fmt(got), "printed_order": fmt(said),
                     "relation": cmp["relation"], "gap_printed_minus_derived": cmp["gap"],
                     "holds_as_upper_bound": cmp["relation"] != "violated"}
+        if R.delta is not None and R.delta.has(sp.Min):
+            T1 = R.T.subs(subs).replace(lambda e: isinstance(e, sp.Min), lambda e: sp.Integer(1))
+            ev[case]["T_on_delta=1_branch"] = fmt(order(T1))
         if st != "confirmed":
             corr.append(f"{case}: T = Õ({fmt(got)})")
     st = worst(statuses)
@@ -283,13 +286,17 @@ def check_thm5(sid: str) -> Verdict:
 
 
 def _reduce(terms: list) -> list:
-    """Drop duplicate terms and terms covered by another derived term."""
+    """Drop duplicate terms and terms covered by another derived term (exact terms in ξ or ξ̄
+    are kept: whether they vanish depends on how ξ scales with k)."""
     uniq = []
     for t in terms:
         if not any(t[0] == u[0] and sp.simplify(sp.sympify(t[1]) - u[1]) == 0 for u in uniq):
             uniq.append((t[0], sp.sympify(t[1])))
     out = []
     for i, t in enumerate(uniq):
+        if t[0] == "exact" and t[1].has(xi, xibar):  # asymptotics depend on how ξ scales: keep
+            out.append(t)
+            continue
         others = B.FailureBound("rest", tuple(u for j, u in enumerate(uniq) if j != i))
         if not covers(others, t)[0]:
             out.append(t)
@@ -364,7 +371,8 @@ RATES_SUB = (
     ("n", "p.10 Thm. 5", "η = δ/(dV_k), δ = min{S_kε³/(4μ_1(log dV_k)²), 1}, T = ⌈αdV_k⌉, "
      "α = 4(log dV_k)/(εδS_k) (informal Thm. 16)"),
     ("o", "p.12 Lemma 6", "with probability 1 − o(1) − exp{−2k/(eξ²)} − O(γ^{1/2}) (from Claim "
-     "1: 1 − exp{−2k/(eξ²)}, and Prop. 30: o(λ²_max/λ²_min) + O(γ^{1/2}))"),
+     "1: 1 − exp{−2k/(eξ²)}, Prop. 30: o(λ²_max/λ²_min) + O(γ^{1/2}), and the proof's "
+     "k^{−γ/e} tail at γ = 10, p.42)"),
     ("p", "p.19 Thm. 11", "with probability 1 − o(λ²_max/λ²_min) − O(γ^{1/2})"),
     ("q", "p.20 Thm. 12", "with probability 1 − o(λ²_max/λ²_min) − exp(−2/(eξ̄)) − O(γ^{1/2})"),
     ("r", "p.29 proof of Thm. 12", "with probability 1 − o(1) − exp{−2k/(eξ̄²)} − O(γ^{1/2})"),
@@ -372,6 +380,15 @@ RATES_SUB = (
     ("t", "p.29 proof of Thm. 13", "with probability 1 − o(λ²_max/λ²_min) − O(γ^{1/2}) (from "
      "Lemma 8, Prop. 7: 1 − 1/k³, Prop. 29)"),
 )
+
+
+def _check_o(F: dict, sid: str) -> Verdict:
+    """DC-RATES.o: Lemma 6 against Claim 1, Prop. 30 and the k^{−γ/e} tail of its proof."""
+    v = check_failure(F["lemma6"], [F["claim1"], F["prop30"], F["lemma6_tail"]], {}, sid)
+    v.evidence["note"] = ("Lemma 6's proof (p.42) restates Prop. 30 as 1 − o(1) − "
+                          "O((λ_max/λ_min)γ^{1/2}) (μ_1 ≠ 0) and 1 − o(1) − O(γ^{1/2}) (μ_1 = 0); "
+                          "Prop. 30 as printed (p.39) has o(λ²_max/λ²_min) + O(γ^{1/2})")
+    return v
 
 
 def _check_d(P: dict, sid: str) -> Verdict:
@@ -407,7 +424,7 @@ def check_rates(ctx: Context | None = None, printed: dict | None = None) -> list
         check_thm19(P["thm19"], s + "l"),
         check_thm3(P["thm3"], P["thm19"], s + "m"),
         check_thm5(s + "n"),
-        check_failure(F["lemma6"], [F["claim1"], F["prop30"]], {}, s + "o"),
+        _check_o(F, s + "o"),
         check_failure(F["thm11"], [F["lemma6"], F["prop30"]], XI1, s + "p"),
         check_failure(F["thm12"], [F["lemma6"], F["prop30"]], XIK, s + "q"),
         check_failure(F["thm12_proof"], [F["lemma6"], F["prop30"]], XIK, s + "r"),
