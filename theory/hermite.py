@@ -179,7 +179,10 @@ def mu(act: str | Activation, p: int, dps: int = 30) -> Coefficient:
     >>> mu("tanh", 2).value, mu("tanh", 2).method
     (0, 'quadrature')
     """
-    return mus(act, p, dps)[p]
+    if p < 0:
+        raise ValueError(f"p must be ≥ 0, got {p}")
+    # p rounded up to a multiple of 10: calls for p = 1, 2, ... share one batch (Remark 10)
+    return mus(act, -(-p // 10) * 10, dps)[p]
 
 
 def mu_array(act: str | Activation, n: int) -> np.ndarray:
@@ -530,9 +533,13 @@ def information_exponent(act: str | Activation, pmax: int = 30, dps: int = 30) -
     >>> information_exponent("relu"), information_exponent("h4"), information_exponent("tanh")
     (1, 4, 1)
     """
-    for c in mus(act, pmax, dps)[1:]:
-        if _is_nonzero(c, dps):
-            return c.p
+    start = 1
+    while start <= pmax:  # batches of 10 (as in mu), so a small exponent is found cheaply
+        top = min(-(-start // 10) * 10, pmax)
+        for c in mus(act, top, dps)[start:]:
+            if _is_nonzero(c, dps):
+                return c.p
+        start = top + 1
     return None
 
 
