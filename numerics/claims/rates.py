@@ -258,7 +258,9 @@ def check_thm19(R, sid: str) -> Verdict:
                    evidence={"T_thm16": fmt(T16), "printed": fmt(said),
                              "relation_dke": cmp_dke["relation"], "gap_dke": cmp_dke["gap"],
                              "relation_all": cmp["relation"],
-                             "note": "printed O(·) also hides the log³ factors of Thm. 16"},
+                             "note": "printed O(·) also hides the log³ factors of Thm. 16",
+                             "assumption": "V_k = C_{p,σ}λ⁴_max k² is Lemma 17 at ξ = 1; the "
+                             "proof of Thm. 19 prints no V_k"},
                    tolerance="0 (exact)", justification=OTILDE,
                    corrected=None if st == "confirmed" else
                    f"Õ({fmt(_o(B.thm16(R.S, R.V)['T'], DKE))}) samples (λ's constant)")
