@@ -173,6 +173,14 @@ def test_erf_coefficients_match_arcsine_kernel_exactly():
         assert sp.simplify(c.value**2 - target) == 0, c.p
 
 
+def test_erf_coefficients_satisfy_stein_identity_against_sympy_integrals():
+    """μ_p = E[σ^{(p)}(g)]/√(p!) with E computed by sympy.integrate (independent of the route)."""
+    for p in range(1, 6):
+        deriv = sp.diff(sp.erf(X), X, p)
+        e = sp.integrate(deriv * sp.exp(-X**2 / 2), (X, -sp.oo, sp.oo)) / SQRT2PI
+        assert sp.simplify(mu("erf", p).value - e / sp.sqrt(sp.factorial(p))) == 0, p
+
+
 def test_parseval_for_erf_with_bounded_tail():
     """Σ_{p≤30} μ_p² ≤ E[erf(g)²] = (2/π) arcsin(2/3) ≤ Σ_{p≤30} μ_p² + (6/π)(2/3)^31.
 

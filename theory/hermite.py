@@ -65,6 +65,7 @@ __all__ = [
     "decay_fit",
     "remark10",
     "derivative",
+    "quadrature_mus",
 ]
 
 
@@ -157,9 +158,9 @@ def mus(act: str | Activation, n: int, dps: int = 30) -> list[Coefficient]:
     """μ_0(σ), …, μ_n(σ) (h_p = He_p/√(p!)), computed in one batch; exact where a route allows.
 
     ``act``: anything :func:`theory.activations.get` accepts. Routes: module docstring. Limits:
-    exact routes have no limit but the size of sympy numbers (p ≤ 100 in well under a second
-    for the named activations); quadrature: absolute error ~10^-(dps+n/2) (returned), cost
-    ~1.5 s for n = 30 at dps = 30 (cached: a second call is free).
+    exact routes have no limit but the size of sympy numbers (p ≤ 100 in about 1.5 s
+    for the named activations); quadrature: absolute error ~10^-(dps+n/6+5) (returned), cost
+    2-5 s for n = 30 at dps = 30 on this machine (cached: a second call is free).
 
     >>> [c.value for c in mus("He3", 4)]
     [0, 0, 0, sqrt(6), 0]
@@ -423,8 +424,11 @@ def _mus_stein(terms, n: int) -> list[sp.Expr]:
 def _parity_degrees(expr: sp.Expr) -> tuple[int | None, int | None]:
     """(D_odd, D_even): the odd/even part of σ is a polynomial of that degree (-1: zero).
 
-    None when sympy cannot show the part is a polynomial (then no zero is claimed).
+    None when sympy cannot show the part is a polynomial (then no zero is claimed), and for
+    expressions of more than 60 operations, where ``simplify`` may take long (no zero claimed).
     """
+    if sp.count_ops(expr) > 60:
+        return None, None
     out: list[int | None] = []
     for sgn in (-1, 1):
         part = sp.simplify(((expr + sgn * expr.subs(X, -X)) / 2).rewrite(sp.exp))
@@ -508,8 +512,6 @@ def quadrature_mus(act: str | Activation, n: int, dps: int = 30) -> list[Coeffic
     """
     return list(_mus_quadrature(get(act), n, dps))
 
-
-__all__.append("quadrature_mus")
 
 
 # ---------------------------------------------------------------------------------------------
