@@ -106,6 +106,12 @@ def test_thm13_T_order_with_a_wrong_exponent_is_flagged(change):
     assert R.check_T(bad["thm13"], R.XI1, "x").status == "erratum"
 
 
+def test_thm12_S_k_with_xibar2_agrees_with_lemma6():
+    fixed = _with("thm12", S=lambda r: r.S * xibar**2)
+    assert R.check_S_vs_lemmas("x", fixed).status == "confirmed"
+    assert R.check_S_vs_lemmas("x").status == "erratum"
+
+
 def test_thm13_eta_with_lambda4_in_the_denominator_matches_thm16():
     fixed = _with("thm13", eta=lambda r: r.delta / (lam_max**4 * d * k**2))
     assert R.check_vs_thm16(fixed["thm13"], R.XI1, "x").status == "confirmed"

@@ -45,7 +45,8 @@ from theory.bounds import (
 __all__ = [
     "LOOSE_STATUS", "check_T", "check_vs_thm16", "check_lemma17", "check_thm16",
     "check_success_criterion", "check_informal", "check_thm19", "check_thm3", "check_thm5",
-    "check_failure", "check_grad_u", "check_contraction", "check_sec31", "RATES", "C1R",
+    "check_failure", "check_S_vs_lemmas", "check_grad_u", "check_contraction", "check_sec31",
+    "RATES", "C1R",
 ]
 
 LOOSE_STATUS = "erratum"
@@ -180,6 +181,30 @@ def check_lemma17(sid: str, S_alt: dict | None = None) -> Verdict:
                    corrected="; ".join(corr) or None,
                    tolerance="0 (exact)", justification=OTILDE + "; 'dominates' = printed V_k "
                    "exponent ≥ in every growth direction (constants not compared)")
+
+
+def check_S_vs_lemmas(sid: str, printed: dict | None = None) -> Verdict:
+    """Each proof's S_k (p.29) against the lower bound on |h(0)| it cites, in k, γ, ξ̄
+    (Lemma 6 prints no λ; constants and the factor 1/2 of Condition 3 are not compared)."""
+    P = printed or PRINTED
+    syms = (k, B.gamma, xibar)
+    pairs = {
+        "Thm. 11 / Lemma 6 (ξ = 1)": (P["thm11"]["mu1!=0"].S, P["lemma6"]["mu1!=0"], XI1),
+        "Thm. 12 / Lemma 6 (ξ = ξ̄√k)": (P["thm12"]["mu1!=0"].S, P["lemma6"]["mu1!=0"], XIK),
+        "Thm. 13 / Lemma 8": (P["thm13"]["any"].S, P["lemma8_S"], XI1),
+    }
+    ev, bad = {}, []
+    for name, (S, lb, subs) in pairs.items():
+        cmp = compare_orders(_o(S.subs(subs), syms), _o(lb.subs(subs), syms))
+        ev[name] = {"S_k": fmt(_o(S.subs(subs), syms)), "lemma": fmt(_o(lb.subs(subs), syms)),
+                    "relation": cmp["relation"], "gap": cmp["gap"]}
+        if cmp["relation"] != "equal":
+            bad.append(name)
+    return Verdict(sid, "confirmed" if not bad else "erratum",
+                   summary="orders agree" if not bad else f"mismatch: {bad}", evidence=ev,
+                   tolerance="0 (exact)", justification=OTILDE + "; exponents of k, γ, ξ̄ only",
+                   corrected=None if not bad else "; ".join(
+                       f"{n}: S_k ~ {ev[n]['lemma']}" for n in bad))
 
 
 def check_thm16(sid: str) -> Verdict:
@@ -381,6 +406,9 @@ RATES_SUB = (
     ("s", "p.20 Thm. 13", "with probability 1 − o(1) − O(γ^{1/2})"),
     ("t", "p.29 proof of Thm. 13", "with probability 1 − o(λ²_max/λ²_min) − O(γ^{1/2}) (from "
      "Lemma 8, Prop. 7: 1 − 1/k³, Prop. 29)"),
+    ("u", "p.29; Lemma 6 p.12, Lemma 8 p.13", "proofs of Thms. 11, 12, 13: S_k = "
+     "γλ²_min μ_1(σ)²/(1+ξ²/k), γkλ²_min μ_1(σ)²/2, γλ²_min/√k; "
+     "Lemma 6: |h(0)| ≥ (k/(k+ξ²))^{s*} C_σγξ² · {1; 1/√k}; Lemma 8: |h(0)|/2 ≥ γλ²_min/(2√k)"),
 )
 
 
@@ -432,6 +460,7 @@ def check_rates(ctx: Context | None = None, printed: dict | None = None) -> list
         check_failure(F["thm12_proof"], [F["lemma6"], F["prop30"]], XIK, s + "r"),
         check_failure(F["thm13"], [F["lemma8"], F["prop7"], F["prop29"]], XI1, s + "s"),
         check_failure(F["thm13_proof"], [F["lemma8"], F["prop7"], F["prop29"]], XI1, s + "t"),
+        check_S_vs_lemmas(s + "u", P),
     ]
 
 
