@@ -315,11 +315,13 @@ def _vanishing(q: sp.Expr) -> bool:
 def covers(printed: FailureBound, derived_term: tuple) -> tuple[bool, str]:
     """Is one derived failure term dominated by some printed term? Returns (ok, how).
 
-    Rules (r = λ²_max/λ²_min ≥ 1, asymptotics k → ∞, γ → 0⁺; ξ̄ ∈ (0, 1]):
-    o(g) is covered by o(G) or O(G)… only when g/G is bounded; O(g) by O(G) when g/G bounded
-    and by o(G) never (unless g/G → 0); an exact term g by o(G)/O(G) when g/G → 0 (resp.
-    bounded), and by an exact G when G − g ≥ 0 for every ξ̄ ∈ (0, 1] (checked with
-    ``solveset``) or G = g.
+    Rules (r = λ²_max/λ²_min ≥ 1; asymptotics k → ∞, γ → 0⁺; ξ̄ ∈ (0, 1] fixed), for a
+    derived term of kind ``o``/``O``/``exact`` with function g and a printed term with G:
+
+    * printed O(G) covers o(g), O(g) and g when g/G stays bounded;
+    * printed o(G) covers o(g) when g/G stays bounded, and O(g) or g when g/G → 0 as k → ∞;
+    * printed exact G covers exact g when G = g, or G ≥ g for every ξ̄ ∈ (0, 1] (``solveset``),
+      or, when k appears, g/G stays bounded as k → ∞.
 
     >>> covers(FailureBound("p", (("o", ratio),)), ("o", 1))[0]
     True
