@@ -23,8 +23,8 @@ Routes, in order of preference (the ``method`` field of :class:`KValue` says whi
     E[σ'(a)σ'(b)] = (4/π)α²β²/√((1+2β²s1²)(1+2β²s2²) − 4β⁴c²).
   - σ a polynomial: K and K' are polynomials in ρ from the exact μ_p; the general-variance forms
     come from the Gaussian moment generating function (Isserlis/Wick), exactly.
-* ``"series"``: Σ_{p≤n} with μ_p from :mod:`theory.hermite` (or a local mpmath quadrature while
-  that module is absent), with a truncation bound from Parseval:
+* ``"series"``: Σ_{p≤n} with μ_p from :func:`theory.hermite.mus`, with a truncation bound from
+  Parseval (E[σ²], E[σ'²] by mpmath.quad):
   Σ_{p>n} μ_p²|ρ|^p ≤ |ρ|^{n+1}(E[σ²] − Σ_{p≤n} μ_p²) and
   Σ_{p>n} p μ_p²|ρ|^{p−1} ≤ |ρ|^n (E[σ'²] − Σ_{p≤n} p μ_p²).
 * ``"quadrature"``: 2-D Gauss–Hermite for the general-variance forms without a closed form.
@@ -46,9 +46,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import mpmath
 import numpy as np
 import sympy as sp
 
+from theory import hermite
 from theory.activations import Activation, ActivationError, X, get
 
 __all__ = [
@@ -242,7 +244,7 @@ def _relu_gram(s1: sp.Expr, s2: sp.Expr, c: sp.Expr) -> sp.Matrix:
 
 
 def _gauss_moments_2d(n: int) -> dict[tuple[int, int], sp.Expr]:
-    """E[a^i b^j] for i, j ≤ n, (a, b) centred Gaussian with (S1², C, S2²), from the MGF."""
+    """E[a^i b^j], i, j ≤ n (odd i + j: 0, omitted), (a, b) ~ N(0, [[S1², C], [C, S2²]])."""
     t1, t2 = sp.symbols("t1 t2")
     q = (S1**2 * t1**2 + 2 * C * t1 * t2 + S2**2 * t2**2) / 2
     # exp(q) = Σ_k q^k/k!; the monomial t1^i t2^j has degree i + j = 2k.
@@ -255,21 +257,9 @@ def _gauss_moments_2d(n: int) -> dict[tuple[int, int], sp.Expr]:
     return mom
 
 
-def _gauss_mean_1d(poly: sp.Poly) -> sp.Expr:
-    """E[P(g)], g ~ N(0,1), exactly: E[g^{2k}] = (2k−1)!!."""
-    return sum((c * sp.factorial2(i - 1) for (i,), c in poly.terms() if i % 2 == 0),
-               sp.Integer(0))
-
-
-@lru_cache(maxsize=256)
-def _exact_mus_poly(expr: sp.Expr) -> tuple[sp.Expr, ...]:
-    """Exact μ_0..μ_deg of a polynomial σ by projection on h_p = He_p/√(p!)."""
-    poly = sp.Poly(expr, X)
-    return tuple(
-        sp.radsimp(_gauss_mean_1d(poly * sp.Poly(sp.hermite_prob(p, X), X))
-                   / sp.sqrt(sp.factorial(p)))
-        for p in range(poly.degree() + 1)
-    )
+def _exact_mus_poly(act: Activation) -> list[sp.Expr]:
+    """Exact μ_0..μ_deg of a polynomial σ (theory.hermite's "polynomial" route)."""
+    return [c.value for c in hermite.mus(act, act.poly.degree())]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -287,7 +277,7 @@ def _closed_cov(expr: sp.Expr, derivative: bool) -> sp.Expr | None:
         out = sp.Integer(0)
         for (i,), ci in poly.terms():
             for (j,), cj in poly.terms():
-                out += ci * cj * mom[(i, j)]
+                out += ci * cj * mom.get((i, j), 0)  # odd total degree: 0
         return sp.expand(out)
     fam = _relu_family(expr)
     if fam is not None:
@@ -356,7 +346,7 @@ def closed_K(act: Activation | str) -> sp.Expr | None:
     """
     a = get(act)
     if a.is_polynomial:
-        return kseries(_exact_mus_poly(a.expr), RHO)
+        return kseries(_exact_mus_poly(a), RHO)
     e = closed_Kcov(a)
     return None if e is None else sp.expand(e.subs({S1: 1, S2: 1}).subs(C, RHO))
 
@@ -374,7 +364,7 @@ def closed_Kprime(act: Activation | str) -> sp.Expr | None:
     """
     a = get(act)
     if a.is_polynomial:
-        return kpseries(_exact_mus_poly(a.expr), RHO)
+        return kpseries(_exact_mus_poly(a), RHO)
     e = closed_Kprime_cov(a)
     return None if e is None else sp.expand(e.subs({S1: 1, S2: 1}).subs(C, RHO))
 
@@ -412,76 +402,35 @@ def _check_rho(rho: Any) -> None:
         raise ValueError("a correlation needs |rho| ≤ 1")
 
 
-def _panel_rule(act: Activation, width: float, nodes: int = 16) -> tuple[np.ndarray, np.ndarray]:
-    """Composite Gauss–Legendre rule on [−L, L], L = 40, with breakpoints at σ's kinks."""
-    brk = sorted({*np.arange(-_L, _L + width / 2, width).tolist(),
-                  *(k for k in act.kinks if abs(k) < _L)})
-    t, w = np.polynomial.legendre.leggauss(nodes)
-    lo, hi = np.array(brk[:-1])[:, None], np.array(brk[1:])[:, None]
-    return ((lo + hi) / 2 + (hi - lo) / 2 * t).ravel(), ((hi - lo) / 2 * w).ravel()
-
-
-_L = 40.0  # φ(40) ≈ 1e−348: the mass beyond is nothing for σ of sub-Gaussian growth
-
-
-def _hermite_functions(n: int, x: np.ndarray) -> np.ndarray:
-    """Rows ψ_p = h_p(x)φ(x), p = 0..n, by the normalised three-term recurrence.
-
-    Carrying φ inside the recurrence keeps every value O(1) where h_p alone would overflow.
-    """
-    psi = np.empty((n + 1, x.size))
-    psi[0] = np.exp(-x * x / 2) / math.sqrt(2 * math.pi)
-    if n >= 1:
-        psi[1] = x * psi[0]
-    for p in range(1, n):
-        psi[p + 1] = (x * psi[p] - math.sqrt(p) * psi[p - 1]) / math.sqrt(p + 1)
-    return psi
-
-
-def _fallback_moments(act: Activation, n: int) -> tuple[np.ndarray, np.ndarray, float, float]:
-    """μ_0..μ_n, E[σ²], E[σ'²] and error estimates, by one composite rule for all p.
-
-    Written by hand because mpmath.quad per coefficient costs ~0.2 s each (12 s for 60), while one
-    Gauss–Legendre rule serves all p at once; the error estimate is the change when the panels
-    are halved (plus rounding). Only used while :mod:`theory.hermite` is absent.
-    """
-    out = []
-    for width in (1.0, 0.5):
-        x, w = _panel_rule(act, width)
-        with np.errstate(all="ignore"):
-            f, df = act.f(x), act.df(x)
-        phi = np.exp(-x * x / 2) / math.sqrt(2 * math.pi)
-        out.append((_hermite_functions(n, x) @ (w * f), np.sum(w * phi * f**2),
-                    np.sum(w * phi * df**2) if not act.point_mass_derivative else np.nan))
-    (m1, t1, d1), (m2, t2, d2) = out
-    eps = 1e-15
-    err = np.abs(m2 - m1) + eps * (1 + np.abs(m2))
-    return m2, err, (t2, abs(t2 - t1) + eps * (1 + t2)), (d2, abs(d2 - d1) + eps * (1 + d2))
+def _second_moment(act: Activation, derivative: bool, dps: int) -> tuple[float, float]:
+    """E[σ(g)²] or E[σ'(g)²] (Parseval's totals for the tails) by mpmath.quad, and its error."""
+    e = act.dexpr if derivative else act.expr
+    pts = [-mpmath.inf, *sorted(set(act.kinks) | {0.0}), mpmath.inf]
+    with mpmath.workdps(dps):
+        f = sp.lambdify(X, e, modules="mpmath")
+        v, err = mpmath.quad(lambda x: f(x) ** 2 * mpmath.npdf(x), pts, error=True)
+    return float(v), float(err) + 4 * np.finfo(float).eps * abs(float(v))
 
 
 _MOMENTS: dict[tuple[sp.Expr, int, int], tuple] = {}
 
 
 def _moments(act: Activation, n: int, dps: int):
-    """(μ_0..μ_n, their errors, (E[σ²], err), (E[σ'²], err)), cached by σ's expression."""
+    """(μ_0..μ_n, their errors, (E[σ²], err), (E[σ'²], err)), cached by σ's expression.
+
+    μ_p from :func:`theory.hermite.mus` (exact for polynomials, piecewise polynomials and the
+    erf family; mpmath quadrature otherwise, ~0.1 s per coefficient).
+    """
     key = (act.expr, n, dps)
     if key not in _MOMENTS:
-        _MOMENTS[key] = _compute_moments(act, n, dps)
+        cs = hermite.mus(act, n, dps)
+        mu = np.array([float(c.approx) for c in cs])
+        # float rounding of the conversion, plus hermite's own error
+        err = np.array([float(c.error) for c in cs]) + np.finfo(float).eps * np.abs(mu)
+        tot = _second_moment(act, False, dps)
+        dtot = _second_moment(act, True, dps) if not act.point_mass_derivative else (np.nan,) * 2
+        _MOMENTS[key] = (mu, err, tot, dtot)
     return _MOMENTS[key]
-
-
-def _compute_moments(act: Activation, n: int, dps: int):
-    try:
-        from theory import hermite  # written concurrently; preferred when present
-    except ImportError:
-        hermite = None
-    if hermite is not None and hasattr(hermite, "mus"):
-        cs = list(hermite.mus(act, n + 1, dps))[: n + 1]
-        if len(cs) == n + 1:
-            _, _, tot, dtot = _fallback_moments(act, 0)
-            return (np.array([float(c.approx) for c in cs]),
-                    np.array([float(c.error or 0) for c in cs]), tot, dtot)
-    return _fallback_moments(act, n)
 
 
 def _series(act: Activation, rho: Any, n: int, dps: int, derivative: bool) -> KValue:
@@ -506,7 +455,7 @@ def _series(act: Activation, rho: Any, n: int, dps: int, derivative: bool) -> KV
     return KValue(value, error, "series")
 
 
-def K(act: Activation | str, rho: Any, n_terms: int = 60, dps: int = 20,
+def K(act: Activation | str, rho: Any, n_terms: int = 30, dps: int = 20,
        method: str = "auto") -> KValue:
     """K(ρ) = E[σ(a)σ(b)], a, b standard Gaussians with correlation ρ (normalised rows).
 
@@ -530,7 +479,7 @@ def K(act: Activation | str, rho: Any, n_terms: int = 60, dps: int = 20,
     return _series(a, rho, n_terms, dps, derivative=False)
 
 
-def Kprime(act: Activation | str, rho: Any, n_terms: int = 60, dps: int = 20,
+def Kprime(act: Activation | str, rho: Any, n_terms: int = 30, dps: int = 20,
        method: str = "auto") -> KValue:
     """K'(ρ) = E[σ'(a)σ'(b)] = Σ p μ_p² ρ^{p−1} at unit variances (normalised rows, Prop. 4).
 
