@@ -418,7 +418,7 @@ def moment_ratio(act, r: float, p: float, nodes: int = 48) -> tuple[float, float
     from ``nodes`` to ``2·nodes`` (a posteriori). The Gaussian mass beyond 10 is < 1e-22.
 
     >>> c, e = moment_ratio("relu", 0.5, 2)
-    >>> 0 < c <= 1 and e < 1e-8
+    >>> bool(0 < c <= 1 and e < 1e-8)
     True
     """
     act = get(act)
