@@ -224,6 +224,26 @@ def test_quadrature_coefficients_have_25_digits_up_to_p30():
             assert c.error <= abs(c.approx) * mpmath.mpf(10) ** -25, c.p
 
 
+NAMED = ("relu", "abs", "leaky_relu", "sigmoid", "tanh", "erf", "gelu", "silu", "softplus",
+         "quadratic", "cubic", "He3", "h4", "step", "sign")
+
+
+def _exact_or_25_digits(name: str, n: int) -> None:
+    for c in mus(name, n):
+        assert c.exact or c.error <= abs(c.approx) * mpmath.mpf(10) ** -25, (name, c.p)
+
+
+@pytest.mark.parametrize("name", NAMED)
+def test_named_activation_coefficients_are_exact_or_have_25_digits_up_to_p6(name):
+    _exact_or_25_digits(name, 6)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMED)
+def test_named_activation_coefficients_are_exact_or_have_25_digits_up_to_p30(name):
+    _exact_or_25_digits(name, 30)
+
+
 def test_mu_array_is_float64_of_the_coefficients():
     arr = mu_array("relu", 4)
     assert arr.dtype == float and arr.shape == (5,)
@@ -247,6 +267,14 @@ def test_remark10_holds_for_tanh_within_returned_errors():
         lhs, rhs = remark10("tanh", p)
         err = lhs.error + rhs.error
         assert abs(lhs.approx - rhs.approx) <= err + mpmath.mpf(10) ** -30, p
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["sigmoid", "silu", "softplus", "tanh"])
+def test_remark10_holds_for_smooth_activations_up_to_p20(name):
+    for p in range(1, 21):
+        lhs, rhs = remark10(name, p)
+        assert abs(lhs.approx - rhs.approx) <= lhs.error + rhs.error + mpmath.mpf(10) ** -30
 
 
 def test_remark10_needs_the_dirac_part_for_step():
