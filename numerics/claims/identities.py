@@ -81,7 +81,11 @@ def _k_exponent(expr: sp.Expr) -> sp.Expr:
 
 def _series(summand) -> sp.Expr:
     """Σ_{s≥0} summand(l, s) for symbolic l, as a function of k (sympy ``summation`` in
-    x = k/(k+1) ∈ (0, 1), i.e. k = x/(1−x); the Piecewise branch x < 1 is taken)."""
+    x = k/(k+1) ∈ (0, 1), i.e. k = x/(1−x); the Piecewise branch x < 1 is taken).
+
+    >>> _series(PRINTED["sum_order"]["summand"])
+    k*(k + 1)**l
+    """
     term = sp.powsimp(sp.simplify(summand(l_, s_).subs(k, x / (1 - x))), force=True)
     ser = sp.summation(term, (s_, 0, sp.oo))
     if isinstance(ser, sp.Piecewise):
@@ -253,7 +257,11 @@ SUM_SUB = (
 
 
 def check_sum(ctx: Context | None = None) -> list[Verdict]:
-    """All DC-SUM sub-checks at the profile's sizes."""
+    """All DC-SUM sub-checks at the profile's sizes.
+
+    >>> [v.status for v in check_sum(Context(profile="quick"))]
+    ['erratum', 'erratum', 'confirmed', 'confirmed']
+    """
     ctx = ctx or Context()
     n = ctx.size(6, 12, 20)
     out = [check_sum_order("DC-SUM.a", lmax=n), check_power_bound("DC-SUM.b"),

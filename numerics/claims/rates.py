@@ -145,6 +145,9 @@ def check_lemma17(sid: str, S_alt: dict | None = None) -> Verdict:
     population-gradient bound; Min(k, 4ξ²) is read as 4 at ξ = 1 (k ≥ 4) and 4ξ̄²k at
     ξ = ξ̄√k (ξ̄ ≤ 1/2). ``S_alt`` (theorem name → S_k) is an alternative S_k tried when a
     comparison fails; if it repairs every comparison it is named in ``corrected``.
+
+    >>> check_lemma17("x").evidence["Thm. 13 (ξ=1)"]["variance"]["relation"]
+    'equal'
     """
     L = PRINTED["lemma17"]
     cases = {
@@ -185,7 +188,11 @@ def check_lemma17(sid: str, S_alt: dict | None = None) -> Verdict:
 
 def check_S_vs_lemmas(sid: str, printed: dict | None = None) -> Verdict:
     """Each proof's S_k (p.29) against the lower bound on |h(0)| it cites, in k, γ, ξ̄
-    (Lemma 6 prints no λ; constants and the factor 1/2 of Condition 3 are not compared)."""
+    (Lemma 6 prints no λ; constants and the factor 1/2 of Condition 3 are not compared).
+
+    >>> check_S_vs_lemmas("x").evidence["Thm. 13 / Lemma 8"]["relation"]
+    'equal'
+    """
     P = printed or PRINTED
     syms = (k, B.gamma, xibar)
     pairs = {
@@ -209,7 +216,11 @@ def check_S_vs_lemmas(sid: str, printed: dict | None = None) -> Verdict:
 
 def check_thm16(sid: str) -> Verdict:
     """Thm. 16: T = Õ(dV_k/(S_k²ε⁴)) (what p.27 calls sample complexity dV_k/S_k²) and
-    T_weak = ⌈4dV_k/(δS_k)⌉ = o(T), with S_k, V_k symbols (S_k → 0, V_k → ∞ allowed)."""
+    T_weak = ⌈4dV_k/(δS_k)⌉ = o(T), with S_k, V_k symbols.
+
+    >>> check_thm16("x").evidence["T_over_dV_S2_eps4"]
+    '16'
+    """
     S, V = sp.symbols("S_k V_k", positive=True)
     t = B.thm16(S, V)
     T = B.drop_logs(_branch(t["T"]))
@@ -246,7 +257,11 @@ def check_success_criterion(sid: str) -> list[Verdict]:
 def check_informal(informal, formal: dict, subs: dict, sid: str) -> Verdict:
     """An informal Θ̃ statement (η and T in d, k, ε; λ's, γ, ξ̄ constants) against the formal
     theorem, in its worst case over μ_1(σ) (smallest η, largest T); both the formal printed Õ
-    and the T its own printed α, δ give."""
+    and the T its own printed α, δ give.
+
+    >>> check_informal(PRINTED["thm2"], PRINTED["thm13"], {xi: 1}, "x").status
+    'confirmed'
+    """
     etas = {c: _o(R.eta.subs(subs), DKE) for c, R in formal.items()}
     Ts = {c: _o(R.T.subs(subs), DKE) for c, R in formal.items()}
     Tp = {c: _o(R.T_order.subs(subs), DKE) for c, R in formal.items()}
@@ -272,7 +287,11 @@ def check_informal(informal, formal: dict, subs: dict, sid: str) -> Verdict:
 
 def check_thm19(R, sid: str) -> Verdict:
     """Thm. 19's printed O(dk²/ε⁴) against Thm. 16 with its proof's S_k = Ω(λ²_min/√k) and
-    V_k = C λ⁴_max k² (Lemma 17 at ξ = 1)."""
+    V_k = C λ⁴_max k² (Lemma 17 at ξ = 1).
+
+    >>> check_thm19(PRINTED["thm19"], "x").evidence["gap_dke"]
+    {'k': '-1'}
+    """
     T16 = _o(B.thm16(R.S, R.V)["T"])
     said = _o(R.T_order)
     cmp = compare_orders(T16, said)
@@ -292,7 +311,11 @@ def check_thm19(R, sid: str) -> Verdict:
 
 
 def check_thm3(informal, R19, sid: str) -> Verdict:
-    """Informal Thm. 3's Õ(d) iterations: the d-exponent of Thm. 16's T for Claim 2's network."""
+    """Informal Thm. 3's Õ(d) iterations: the d-exponent of Thm. 16's T for Claim 2's network.
+
+    >>> check_thm3(PRINTED["thm3"], PRINTED["thm19"], "x").status
+    'confirmed'
+    """
     ed = _o(B.thm16(R19.S, R19.V)["T"])[d]
     said = _o(informal.T_order)[d]
     st = "confirmed" if ed == said else "erratum"
@@ -302,7 +325,11 @@ def check_thm3(informal, R19, sid: str) -> Verdict:
 
 
 def check_thm5(sid: str) -> Verdict:
-    """Informal Thm. 5 (p.10) and Thm. 16 (p.28), transcribed separately: η, δ, α, T equal."""
+    """Informal Thm. 5 (p.10) and Thm. 16 (p.28), transcribed separately: η, δ, α, T equal.
+
+    >>> check_thm5("x").status
+    'confirmed'
+    """
     S, V = sp.symbols("S_k V_k", positive=True)
     a, b = B.thm5(S, V), B.thm16(S, V)
     diffs = {n: str(sp.simplify(a[n] - b[n])) for n in a}
@@ -341,6 +368,10 @@ def check_failure(printed, sources: list, subs: dict, sid: str) -> Verdict:
     ``confirmed``: every source term is covered by a printed term and every printed term is
     one of the source terms; :data:`LOOSE_STATUS`: covered, but some printed term is not a
     source term (a looser bound); ``erratum``: some source term is not covered.
+
+    >>> F = PRINTED["failure"]
+    >>> check_failure(F["thm11"], [F["lemma6"], F["prop30"]], {xi: 1}, "x").status
+    'confirmed'
     """
     raw = [(kd, sp.sympify(g).subs(subs)) for s in sources for kd, g in s.terms]
     derived = _reduce(raw)
@@ -435,7 +466,11 @@ def _check_d(P: dict, sid: str) -> Verdict:
 
 
 def check_rates(ctx: Context | None = None, printed: dict | None = None) -> list[Verdict]:
-    """All DC-RATES sub-checks; ``printed`` defaults to :data:`theory.bounds.PRINTED`."""
+    """All DC-RATES sub-checks; ``printed`` defaults to :data:`theory.bounds.PRINTED`.
+
+    >>> [v.id for v in check_rates()][:2]
+    ['DC-RATES.a', 'DC-RATES.b']
+    """
     P = printed or PRINTED
     F = P["failure"]
     s = "DC-RATES."
@@ -477,7 +512,11 @@ RATES = register(Claim(
 def check_grad_u(sid: str) -> Verdict:
     """⟨∇̂Φ(û), u⟩ = −h(m)(1 − m²) from ∇̂Φ = −h(m)(u − mû) (Prop. 4), with symbolic vectors:
     u = e₁ and û = m e₁ + √(1−m²) e₂ + 0·e₃ in R³ (every pair of unit vectors is such a pair
-    after a rotation), and also with a general unit û ⟂-decomposed along u."""
+    after a rotation), and also with a general unit û ⟂-decomposed along u.
+
+    >>> check_grad_u("x").evidence["difference"]
+    '0'
+    """
     m, h = sp.symbols("m h", real=True)
     u = sp.Matrix([1, 0, 0])
     uh = sp.Matrix([m, sp.sqrt(1 - m**2), 0])
@@ -516,7 +555,11 @@ def check_contraction(sid: str, printed=None) -> Verdict:
 
 
 def check_sec31(sid: str, printed=None) -> Verdict:
-    """§3.1 (p.10): "strongly recover ... u in O(V_k/S_k²) iterations" vs Thm. 16's T."""
+    """§3.1 (p.10): "strongly recover ... u in O(V_k/S_k²) iterations" vs Thm. 16's T.
+
+    >>> check_sec31("x").evidence["ratio"]
+    '16*d/epsilon**4'
+    """
     S, V = sp.symbols("S_k V_k", positive=True)
     said = (printed if printed is not None else PRINTED["sec31"]).subs(
         {sp.Symbol("S_k"): S, sp.Symbol("V_k"): V})
@@ -542,7 +585,11 @@ C1R_SUB = (
 
 
 def check_c1r(ctx: Context | None = None) -> list[Verdict]:
-    """All DC-C1R sub-checks."""
+    """All DC-C1R sub-checks.
+
+    >>> [v.status for v in check_c1r()]
+    ['confirmed', 'confirmed', 'erratum']
+    """
     return [check_grad_u("DC-C1R.a"), check_contraction("DC-C1R.b"), check_sec31("DC-C1R.c")]
 
 
