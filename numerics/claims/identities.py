@@ -126,7 +126,10 @@ def check_sum_order(sid: str, printed: dict | None = None, lmax: int = 8) -> Ver
         evidence={"closed_form": str(F), "k_exponent": str(got), "printed_exponent": str(said),
                   "closed_minus_k(k+1)^l": str(sp.simplify(F - k * (k + 1) ** l_)),
                   "rows": rows,
-                  "with_exponent_l+s+1": "(k/(k+1))^l · k(k+1)^l = k^(l+1) exactly"},
+                  "with_exponent_l+s+1": "(k/(k+1))^l · k(k+1)^l = k^(l+1) exactly",
+                  "consequence": "in h(m) (ξ = 1) the factor (1/k)^{l+1} times the sum is "
+                  "((k+1)/k)^l = Θ(1) for each l: the text's point (no decay in l, so no naive "
+                  "truncation) holds, but the printed order is off by one power of k"},
         tolerance="0 (exact); partial sums are a float sanity check only",
         justification=EXACT + "; order = lim k∂_k log",
         corrected=None if ok else f"Σ_s C(l+s,l)(k/(k+1))^{{s+1}} = {F} = Θ(k^{{{got}}}) "
