@@ -87,7 +87,9 @@ class KValue:
 
     ``value`` and ``error`` are floats or arrays shaped like the argument. ``error`` is:
     0 for ``"closed"`` and ``"wick"`` (exact formulas, only floating rounding, a few ulps);
-    a bound for ``"series"`` (Parseval tail plus the coefficients' quadrature error estimates);
+    a bound for ``"series"``: Parseval tail plus coefficient errors plus rounding, rigorous when
+    the μ_p are exact (theory.hermite's exact routes) and as reliable as mpmath.quad's error
+    estimates otherwise (E[σ²], E[σ'²] and quadrature-route μ_p);
     an estimate |Q_n − Q_2n| for ``"quadrature"`` (reliable for smooth σ, not a proof).
     """
 
@@ -465,9 +467,9 @@ def K(act: Activation | str, rho: Any, n_terms: int = 30, dps: int = 20,
     series bound is useful for |ρ| ≤ 0.95 or so (it decays like |ρ|^n). ``method``: "auto",
     "closed" (ValueError if there is none) or "series" (forced, e.g. to test a closed form).
 
-    >>> v = K("tanh", 0.3)
+    >>> v = K("gelu", 0.3)
     >>> v.method, round(v.value, 12), v.error < 1e-13
-    ('series', 0.110668385547, True)
+    ('series', 0.162677219806, True)
     """
     a = get(act)
     _check_rho(rho)
@@ -542,8 +544,8 @@ def Kcov(act: Activation | str, s1: float, s2: float, c: float, order: int = 60)
 
     >>> Kcov("relu", 2.0, 1.0, 0.0).value == 2 / (2 * math.pi)
     True
-    >>> v = Kcov("tanh", 1.0, 1.0, 0.3)
-    >>> abs(v.value - K("tanh", 0.3).value) < 1e-12
+    >>> v = Kcov("gelu", 1.0, 1.0, 0.3)
+    >>> abs(v.value - K("gelu", 0.3).value) < 1e-12
     True
     """
     return _cov(get(act), s1, s2, c, False, order)
