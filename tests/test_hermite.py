@@ -284,6 +284,17 @@ def test_remark10_needs_the_dirac_part_for_step():
     for p in range(1, 10):
         lhs, rhs = remark10("step", p, distributional=True)
         assert sp.simplify(lhs.value - rhs.value) == 0, p
+        lhs, rhs = remark10("sign", p, distributional=True)
+        assert sp.simplify(lhs.value - rhs.value) == 0, p
+
+
+def test_remark10_with_dirac_part_for_a_jump_of_a_smooth_function():
+    """σ = Heaviside(x)·cos(x) jumps by 1 at 0; both sides by quadrature, within errors."""
+    for p in range(1, 8):
+        lhs, rhs = remark10("Heaviside(x)*cos(x)", p, distributional=True)
+        assert abs(lhs.approx - rhs.approx) <= lhs.error + rhs.error + mpmath.mpf(10) ** -30
+    lhs, rhs = remark10("Heaviside(x)*cos(x)", 1)
+    assert abs(lhs.approx - rhs.approx) > 0.1  # without the Dirac part: off by φ(0)
 
 
 # --- information exponent and decay ------------------------------------------------------------

@@ -290,10 +290,11 @@ def _mus_pieces(pieces, n: int) -> list[sp.Expr]:
 _NONSMOOTH = (sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.sign, sp.Piecewise)
 
 
-def _pieces_of(expr: sp.Expr):
-    """Pieces (lo, hi, poly) of a typed piecewise polynomial with linear kinks, or None."""
-    if not expr.has(*_NONSMOOTH):
-        return None
+def _exact_kinks(expr: sp.Expr) -> list[sp.Expr] | None:
+    """Exact points where a Max/Min/Abs/Heaviside/sign/Piecewise of σ switches, sorted.
+
+    None if some switching argument is not linear in x (then no exact route uses kinks).
+    """
     args: list[sp.Expr] = []
     for node in sp.preorder_traversal(expr):
         if isinstance(node, sp.Piecewise):
@@ -311,7 +312,16 @@ def _pieces_of(expr: sp.Expr):
             return None
         if a.has(X):
             pts.add(sp.solve(a, X)[0])
-    pts_sorted = sorted(pts, key=lambda t: float(t))
+    return sorted(pts, key=lambda t: float(t))
+
+
+def _pieces_of(expr: sp.Expr):
+    """Pieces (lo, hi, poly) of a typed piecewise polynomial with linear kinks, or None."""
+    if not expr.has(*_NONSMOOTH):
+        return None
+    pts_sorted = _exact_kinks(expr)
+    if pts_sorted is None:
+        return None
     edges = [sp.S.NegativeInfinity, *pts_sorted, sp.oo]
     pw = sp.piecewise_fold(expr.rewrite(sp.Piecewise))
     pieces = []
@@ -639,18 +649,22 @@ def derivative(act: str | Activation) -> Activation:
     pieces = None
     if a.pieces is not None:
         pieces = tuple((lo, hi, sp.diff(q, X)) for lo, hi, q in a.pieces)
-    return Activation(f"({a.name})'", sp.diff(a.expr, X) if pieces is None else a.dexpr, pieces)
+    d = a.dexpr if pieces is not None else sp.diff(a.expr, X).replace(
+        sp.DiracDelta, lambda *_: sp.Integer(0))  # a.e.: the Dirac part of a jump is dropped
+    return Activation(f"({a.name})'", d, pieces)
 
 
 def _jumps(act: Activation) -> list[tuple[sp.Expr, sp.Expr]]:
-    pieces = act.pieces if act.pieces is not None else _pieces_of(act.expr)
-    if pieces is None:
-        return []
+    """(t, σ(t+) − σ(t−)) at each exact kink t where σ jumps (one-sided sympy limits)."""
+    kinks = _exact_kinks(act.expr) if act.pieces is None else [
+        lo for lo, _, _ in act.pieces[1:]]
+    if kinks is None:
+        raise NotImplementedError(f"cannot locate the jumps of {act.name} exactly")
     out = []
-    for (_, hi, left), (lo, _, right) in zip(pieces[:-1], pieces[1:], strict=True):
-        jump = sp.expand(right.subs(X, lo) - left.subs(X, hi))
+    for t in kinks:
+        jump = sp.simplify(sp.limit(act.expr, X, t, "+") - sp.limit(act.expr, X, t, "-"))
         if jump != 0:
-            out.append((lo, jump))
+            out.append((t, jump))
     return out
 
 
@@ -660,8 +674,10 @@ def remark10(act: str | Activation, p: int, dps: int = 30,
 
     h_p = He_p/√(p!). σ' is the a.e. derivative (the paper's setting: σ absolutely
     continuous). With ``distributional=True`` a jump J at t adds J h_{p-1}(t) φ(t) to
-    μ_{p-1}(σ') (the Dirac part), which is what makes the identity hold for step and sign.
-    The right side's ``error`` is the left's error scaled by 1/√p (exact if μ_{p-1}(σ') is).
+    μ_{p-1}(σ') (the Dirac part), which is what makes the identity hold for step and sign
+    (jumps located exactly: linear switching arguments; NotImplementedError otherwise).
+    The right side is exact when μ_{p-1}(σ') is; else its ``error`` is that of μ_{p-1}(σ')
+    scaled by 1/√p.
 
     >>> lhs, rhs = remark10("relu", 4)
     >>> lhs.value, rhs.value
@@ -672,12 +688,13 @@ def remark10(act: str | Activation, p: int, dps: int = 30,
     a = get(act)
     lhs = mu(a, p, dps)
     d = mu(derivative(a), p - 1, dps)
-    value = d.value
-    if distributional and value is not None:
+    dirac = sp.Integer(0)
+    if distributional and a.point_mass_derivative:
         h = h_expr(p - 1)
-        value = value + sum((j * h.subs(X, t) * _phi(t) for t, j in _jumps(a)), sp.Integer(0))
-    if value is not None:
-        return lhs, _exact(p, value / sp.sqrt(p), d.method, dps)
+        dirac = sum((j * h.subs(X, t) * _phi(t) for t, j in _jumps(a)), sp.Integer(0))
+    if d.value is not None:
+        return lhs, _exact(p, (d.value + dirac) / sp.sqrt(p), d.method, dps)
     with mpmath.workdps(dps):
         r = mpmath.sqrt(p)
-        return lhs, Coefficient(p, None, d.approx / r, d.error / r, d.method)
+        approx = (d.approx + mpmath.mpf(sp.N(dirac, dps + 5))) / r
+        return lhs, Coefficient(p, None, approx, d.error / r, d.method)
