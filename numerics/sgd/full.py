@@ -229,17 +229,18 @@ def run(inst: Instance, rng: np.random.Generator, *, runs: int, steps: int, lr: 
                                                   Y=Y, wu=wu)
         acc += loss
         if var.project:
-            # Π⊥(g x + δW + γû) = g(x − Wᵀ(WWᵀ)⁻¹Wx) + γû, as û ⊥ span(W)
-            V = g[:, None] * X + gamma[:, None] * U
-            if Ginv is not None:
-                V -= (g[:, None] * (Y @ Ginv)) @ W
+            # Π⊥(g x + δW + γû) = g(x − Wᵀ(WWᵀ)⁻¹Wx) + γû as û ⊥ span(W); the γû term is
+            # then removed by the tangent projection (tested), so it is not formed
+            V = X if Ginv is None else X - (Y @ Ginv) @ W
+            V *= g[:, None]
         else:
             V = g[:, None] * X + gamma[:, None] * U
             if inst.convention == "normalised" and inst.rank:
                 V += delta @ W
         V -= np.einsum("rd,rd->r", U, V)[:, None] * U  # tangent space of the sphere
-        U = U - lr * V
-        U /= np.linalg.norm(U, axis=1, keepdims=True)
+        V *= -lr
+        U += V
+        U /= np.sqrt(np.einsum("rd,rd->r", U, U))[:, None]
         if var.joint:
             Tc = grad_c - np.einsum("rk,rk->r", C, grad_c)[:, None] * C
             C = C - lr_c * Tc

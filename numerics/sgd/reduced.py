@@ -1,8 +1,8 @@
 r"""The exact reduced chain of online SGD (model.md, Derivation 1), compiled with numba.
 
-**State and derivation.** Let r = rank(W), Q_W (d × r) an orthonormal basis of span(W) from the
-QR factorisation ``Wᵀ = Q_W R_qr``, so ``W = R Q_Wᵀ`` with ``R = R_qrᵀ`` lower triangular
-(``R Rᵀ = WWᵀ``: R is a Cholesky factor of the Gram matrix up to column signs). Let
+**State and derivation.** Let r = rank(W), L the lower Cholesky factor of
+``WWᵀ`` and ``Q_W = Wᵀ L⁻ᵀ`` (d × r), an orthonormal basis of span(W) with ``W = R Q_Wᵀ``,
+``R = L`` (lower triangular). Let
 ``q = Π⊥u/‖Π⊥u‖`` (needs α = ‖Π_W u‖ < 1) and ``S = span(W ∪ {u})`` with orthonormal basis
 ``Q = [Q_W, q]``; u's coordinates are ``u_S = (Q_Wᵀu, √(1−α²))``. Write
 
@@ -65,6 +65,7 @@ from collections.abc import Callable
 
 import numba
 import numpy as np
+import scipy.linalg
 import sympy as sp
 
 from numerics.problem import Instance
@@ -81,7 +82,7 @@ from theory.activations import Activation, X
 __all__ = ["run", "Geometry", "geometry", "compiled_activation"]
 
 #: Doubles of random numbers drawn per block (a fixed constant: results depend on it).
-BLOCK_DOUBLES = 1 << 18
+BLOCK_DOUBLES = 1 << 16
 
 _CONV = {"raw": 0, "normalised": 1, "appB": 2}
 
@@ -89,12 +90,12 @@ _CONV = {"raw": 0, "normalised": 1, "appB": 2}
 # ---------------------------------------------------------------------- activations
 
 
-@numba.njit(cache=True)
+@numba.njit(inline="always")
 def _relu(a: float) -> float:
     return a if a > 0.0 else 0.0
 
 
-@numba.njit(cache=True)
+@numba.njit(inline="always")
 def _drelu(a: float) -> float:
     return 1.0 if a > 0.0 else 0.0
 
@@ -143,10 +144,12 @@ class Geometry:
     def __init__(self, inst: Instance):
         k, r = inst.k, inst.rank
         self.r = r
+        Wu = inst.W @ inst.u
         if r:
-            QW, Rqr = np.linalg.qr(inst.W.T)
-            self.R = np.ascontiguousarray(Rqr.T)
-            uW = QW.T @ inst.u
+            # Q_W = Wᵀ L⁻ᵀ is an orthonormal basis of span(W) with W = L Q_Wᵀ (L = chol(WWᵀ)),
+            # so R = L and u_W = Q_Wᵀu = L⁻¹Wu: O(dk²) work, no d × k QR factorisation
+            self.R = np.ascontiguousarray(inst.chol)
+            uW = scipy.linalg.solve_triangular(inst.chol, Wu, lower=True)
         else:
             self.R = np.zeros((k, 0))
             uW = np.zeros(0)
@@ -154,12 +157,14 @@ class Geometry:
         if nperp < 1e-12:
             raise ValueError("u lies in span(W) (α = 1): the reduced chain needs α < 1")
         self.nperp = nperp
+        self.alpha = math.sqrt(max(0.0, float(uW @ uW)))
         self.uS = np.concatenate([uW, [nperp]])
         self.diag = bool(r) and np.allclose(self.R, np.diag(np.diag(self.R)), atol=1e-15)
-        self.Gd = np.einsum("ij,ij->i", inst.W, inst.W)
-        V = inst.W + inst.xi * np.outer(inst.c, inst.u)
+        self.Gd = np.diag(inst.gram()).copy()
+        # ‖w_i + ξc_i u‖² = ‖w_i‖² + 2ξc_i<w_i,u> + ξ²c_i² (u unit)
+        tnorm = np.sqrt(self.Gd + 2 * inst.xi * inst.c * Wu + inst.xi**2 * inst.c**2)
         if inst.convention == "normalised":
-            self.tscale = 1.0 / np.linalg.norm(V, axis=1)
+            self.tscale = 1.0 / tnorm
         elif inst.convention == "appB":
             self.tscale = np.full(k, k / (k + inst.xi**2))
         else:
@@ -189,7 +194,7 @@ def geometry(inst: Instance) -> Geometry:
 # ---------------------------------------------------------------------- the kernel
 
 
-@numba.njit(fastmath=False)
+@numba.njit(fastmath={"reassoc", "contract"})
 def _kernel(sig, dsig, beta, rho, chat, acc, Z, C2, t0, rec, ri0, M, Lrec, CC, tsucc, tesc,
             R, diag, uS, tcoef, tscale, lam, c, Gd, s0, xi, o, conv, project, joint, linear,
             lr, lr_c, eps, rad):
@@ -206,6 +211,12 @@ def _kernel(sig, dsig, beta, rho, chat, acc, Z, C2, t0, rec, ri0, M, Lrec, CC, t
     gc = np.empty(k)
     vS = np.empty(r + 1)
     need_wu = (not project) and conv == 1
+    # with the projection β_W stays 0: only coordinate r of β (and of v_S) is ever non-zero
+    lo = r if project else 0
+    ulo = r
+    for l in range(r):
+        if uS[l] != 0.0:
+            ulo = 0
     for i in range(runs):
         ri = ri0
         b_ = beta[i]
@@ -232,9 +243,10 @@ def _kernel(sig, dsig, beta, rho, chat, acc, Z, C2, t0, rec, ri0, M, Lrec, CC, t
                             a += R[j, l] * b_[l]
                         wu[j] = a
             ux = 0.0
-            th = rho[i] * bb
-            for l in range(r + 1):
+            for l in range(ulo, r + 1):
                 ux += uS[l] * zeta[l]
+            th = rho[i] * bb
+            for l in range(lo, r + 1):
                 th += b_[l] * zeta[l]
             fs = 0.0
             for j in range(k):
@@ -288,12 +300,9 @@ def _kernel(sig, dsig, beta, rho, chat, acc, Z, C2, t0, rec, ri0, M, Lrec, CC, t
                     else:
                         gc[j] = B * xi * sc[j] * th
             # v in coordinates (S-part, e-part g b, z-part of squared norm g² ‖z‖²)
-            for l in range(r + 1):
+            for l in range(lo, r + 1):
                 vS[l] = g * zeta[l]
-            if project:
-                for l in range(r):
-                    vS[l] = 0.0
-            elif conv == 1 and r > 0:
+            if not project and conv == 1 and r > 0:
                 for l in range(r):  # (Rᵀ δ)_l
                     a = 0.0
                     for j in range(l, k):
@@ -301,16 +310,16 @@ def _kernel(sig, dsig, beta, rho, chat, acc, Z, C2, t0, rec, ri0, M, Lrec, CC, t
                     vS[l] += a
             ve = g * bb
             ip = rho[i] * ve
-            for l in range(r + 1):
+            for l in range(lo, r + 1):
                 ip += b_[l] * vS[l]
             nn = 0.0
-            for l in range(r + 1):
+            for l in range(lo, r + 1):
                 b_[l] = b_[l] - lr * (vS[l] - ip * b_[l])
                 nn += b_[l] * b_[l]
             re = rho[i] - lr * (ve - ip * rho[i])
             rn2 = re * re + lr * lr * g * g * C2[i, s]
             nn = math.sqrt(nn + rn2)
-            for l in range(r + 1):
+            for l in range(lo, r + 1):
                 b_[l] /= nn
             rho[i] = math.sqrt(rn2) / nn
             if joint:
@@ -325,7 +334,7 @@ def _kernel(sig, dsig, beta, rho, chat, acc, Z, C2, t0, rec, ri0, M, Lrec, CC, t
                 for j in range(k):
                     ch[j] /= nc
             m = 0.0
-            for l in range(r + 1):
+            for l in range(max(lo, ulo), r + 1):
                 m += uS[l] * b_[l]
             if tsucc[i] < 0 and m * m >= 1.0 - eps:
                 tsucc[i] = t + 1

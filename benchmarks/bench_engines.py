@@ -1,0 +1,147 @@
+"""Speed of the two SGD engines, as ratios measured in one run (prints; asserts nothing).
+
+    python benchmarks/bench_engines.py [--quick]
+
+BLAS (and numba) threads are set to 1 per process before numpy is imported, so every figure is a
+single-core cost; the Fig. 2(b) workload uses both cores through two processes.
+
+Figures printed (targets from the task, for reading the numbers, not asserted):
+* cost per run-step of the chain (ReLU, random unit rows) and of its floor (drawing its random
+  numbers: k + 2 normals and one χ² per run-step) — target chain ≤ 2× floor;
+* cost per run-step of the full engine and of its floor (drawing d normals and its two k × d-sized
+  products per run-step) — target full ≤ 1.5× floor;
+* full/chain — targets ≥ 50× at (d, k) = (2000, 50) and ≥ 250× at (10⁴, 50);
+* the Fig. 2(b) workload (ReLU, d = 2000, k = 50, random unit rows, App. B convention, c ~ sphere,
+  ξ = 1, ĉ frozen, 10 runs × 2·10⁶ steps, two processes) — target ≤ 20 s;
+* the chain at d = 10⁶ against d = 10³ (same k) — target: the same cost.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse  # noqa: E402
+import time  # noqa: E402
+from concurrent.futures import ProcessPoolExecutor  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from numerics.problem import make_instance  # noqa: E402
+from numerics.sgd import full, reduced  # noqa: E402
+
+
+def _best(fn, repeat: int = 3) -> float:
+    """Least CPU time (``time.process_time``: this process, one thread) of ``repeat`` calls.
+    CPU time, not wall time, because the machine is shared: wall times include waiting."""
+    times = []
+    for _ in range(repeat):
+        t = time.process_time()
+        fn()
+        times.append(time.process_time() - t)
+    return min(times)
+
+
+def _instance(d: int, k: int, seed: int = 0):
+    return make_instance(np.random.default_rng(seed), d=d, k=k, xi=1.0, act="relu",
+                         features="random")
+
+
+def chain_cost(inst, runs: int, steps: int) -> tuple[float, float]:
+    """(seconds per run-step of the chain, of its random-number floor)."""
+    reduced.run(inst, np.random.default_rng(1), runs=2, steps=2, lr=1e-4, sign_flip=False)
+    def go(n):
+        return lambda: reduced.run(inst, np.random.default_rng(1), runs=runs, steps=n, lr=1e-4,
+                                   sign_flip=False, record_every=max(n, 1))
+
+    t_chain = _best(go(steps)) - _best(go(0))  # per-step cost, without the O(dk) set-up
+    nz, df = inst.rank + 2, inst.d - inst.rank - 2
+    block = max(1, reduced.BLOCK_DOUBLES // (runs * nz))
+
+    def floor():
+        rng = np.random.default_rng(2)
+        t0 = 0
+        while t0 < steps:
+            nb = min(block, steps - t0)
+            rng.standard_normal((runs, nb, nz))
+            rng.chisquare(df, (runs, nb))
+            t0 += nb
+
+    return t_chain / (runs * steps), _best(floor) / (runs * steps)
+
+
+def full_cost(inst, runs: int, steps: int) -> tuple[float, float]:
+    """(seconds per run-step of the full engine, of its floor: d normals + its products)."""
+    def go(n):
+        return lambda: full.run(inst, np.random.default_rng(1), runs=runs, steps=n, lr=1e-4,
+                                sign_flip=False, record_every=max(n, 1))
+
+    t_full = _best(go(steps), repeat=2) - _best(go(0), repeat=2)
+    WV = np.vstack([inst.W, inst.teacher_rows()])
+    coef = np.ones((runs, inst.k))
+
+    def floor():
+        rng = np.random.default_rng(2)
+        for _ in range(steps):
+            X = rng.standard_normal((runs, inst.d))
+            X @ WV.T
+            coef @ inst.W
+
+    return t_full / (runs * steps), _best(floor, repeat=2) / (runs * steps)
+
+
+def _fig2b_part(args):
+    seed, runs, steps = args
+    inst = make_instance(np.random.default_rng(2025), d=2000, k=50, xi=1.0, act="relu",
+                         features="random", c="sphere", convention="appB")
+    reduced.run(inst, np.random.default_rng(0), runs=1, steps=2, lr=1e-3, sign_flip=False)
+    t, c = time.perf_counter(), time.process_time()
+    tr = reduced.run(inst, np.random.default_rng(seed), runs=runs, steps=steps, lr=1e-3,
+                     sign_flip=False, record_every=steps // 10)
+    return time.perf_counter() - t, time.process_time() - c, tr.m_final
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="smaller sizes (about a minute)")
+    quick = ap.parse_args().quick
+    sizes = [(2000, 50), (1000, 20), (10_000, 50)]
+    print("SGD engine costs (one BLAS thread; CPU seconds per run-step, set-up excluded; "
+          "best of repeats)")
+    print(f"{'d':>7} {'k':>4} | {'chain':>9} {'floor':>9} {'ratio':>6} | {'full':>9} "
+          f"{'floor':>9} {'ratio':>6} | {'full/chain':>10}")
+    for d, k in sizes:
+        inst = _instance(d, k)
+        c, cf = chain_cost(inst, runs=64, steps=2000 if quick else 20_000)
+        f, ff = full_cost(inst, runs=32, steps=20 if quick else 100)
+        print(f"{d:>7} {k:>4} | {c:9.2e} {cf:9.2e} {c / cf:6.2f} | {f:9.2e} {ff:9.2e} "
+              f"{f / ff:6.2f} | {f / c:10.0f}")
+    print("targets: chain/floor ≤ 2, full/floor ≤ 1.5, full/chain ≥ 50 (2000, 50), "
+          "≥ 250 (10⁴, 50)")
+
+    steps = 200_000 if quick else 2_000_000
+    print(f"\nFig. 2(b) workload: ReLU, d = 2000, k = 50, App. B convention, 10 runs × "
+          f"{steps:.0e} steps, 2 processes × 5 runs")
+    _fig2b_part((0, 1, 10))  # compile in this process (the workers compile their own)
+    t = time.perf_counter()
+    with ProcessPoolExecutor(2) as ex:
+        parts = list(ex.map(_fig2b_part, [((2025, 1, i), 5, steps) for i in range(2)]))
+    wall = time.perf_counter() - t
+    m = np.concatenate([p[2] for p in parts])
+    print(f"  wall {wall:.1f} s in all; per process (wall/CPU, after compiling): "
+          f"{', '.join(f'{p[0]:.1f}/{p[1]:.1f} s' for p in parts)}; target ≤ 20 s for 2e6 "
+          f"steps\n  final m (lr = 1e-3): {np.round(m, 3).tolist()}")
+
+    print("\nchain at d = 10³ vs d = 10⁶ (k = 10, random unit rows)")
+    per = {}
+    for d in (1000, 1_000_000):
+        inst = _instance(d, 10, seed=3)
+        per[d] = chain_cost(inst, runs=64, steps=2000 if quick else 20_000)[0]
+        print(f"  d = {d:>8}: {per[d]:.2e} s per run-step")
+    print(f"  ratio d=10⁶ / d=10³: {per[1_000_000] / per[1000]:.2f} (target ≈ 1)")
+
+
+if __name__ == "__main__":
+    main()
