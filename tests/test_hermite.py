@@ -208,6 +208,15 @@ def test_quadrature_agrees_with_stein_for_erf_and_its_error_is_tight():
     assert all(quad[p].is_zero for p in range(0, 21, 2))
 
 
+def test_quadrature_of_a_polynomial_agrees_with_exact_and_parity_gives_its_degree():
+    """Odd part x³ − 3x (D = 3) and even part x² − 1 (D = 2): μ_p = 0 proved for p ≥ 4."""
+    name = "x**3 - 3*x + (x**2 - 1)"
+    quad = quadrature_mus(name, 8)
+    for q, e in zip(quad, mus(name, 8), strict=True):
+        assert abs(q.approx - e.approx) <= q.error + mpmath.mpf(10) ** -30
+    assert [q.p for q in quad if q.exact] == [4, 5, 6, 7, 8]
+
+
 def test_symmetry_gives_exact_zeros_for_tanh_sigmoid_silu():
     tanh, sig, silu = mus("tanh", 12), mus("sigmoid", 12), mus("silu", 12)
     assert all(tanh[p].is_zero for p in range(0, 13, 2))
