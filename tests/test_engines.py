@@ -129,6 +129,8 @@ SLOW = [
      dict(lr=0.01, steps=800)),
     ("glm-relu-raw", lambda: glm_instance(np.random.default_rng(16), d=40, k=4, act="relu",
                                           convention="raw"), dict(lr=0.01, steps=600)),
+    ("alpha-1-unprojected-relu", lambda: _inst(17, alpha=1.0, d=30),
+     dict(lr=0.03, steps=500, variant="unprojected")),
 ]
 
 
@@ -327,3 +329,15 @@ def test_chain_start_has_the_law_of_a_uniform_vector_in_the_complement():
     p = stats.kstest(tr.m[:, 0] ** 2, stats.beta(0.5, (n - 1) / 2).cdf).pvalue
     assert p > ALPHA
     assert abs(np.mean(tr.m[:, 0] > 0) - 0.5) < 4 * math.sqrt(0.25 / 20000)
+
+
+def test_scratch_variant_lowers_the_loss_and_exists_in_the_full_engine_only():
+    inst = _inst(70)
+    tr = full.run(inst, np.random.default_rng(71), runs=8, steps=2000, lr=0.01,
+                  variant="scratch", record_every=500)
+    assert tr.m.shape == (8, 5) and np.all((tr.m >= 0) & (tr.m <= 1 + 1e-12))
+    # first-window vs last-window mean per-sample loss, 8 runs × 500 samples each
+    assert tr.loss[:, -1].mean() < 0.5 * tr.loss[:, 1].mean()
+    with pytest.raises(ValueError, match="full engine only"):
+        reduced.run(inst, np.random.default_rng(0), runs=2, steps=2, lr=0.01,
+                    variant="scratch")

@@ -23,7 +23,10 @@ Variants (``variant``: flags joined by ``+``, e.g. ``"joint+unprojected"``):
   (``make_instance(alpha=...)``); the flag only checks that the instance has α > 0;
 * ``linearised``: the kernel student of Fig. 3: ``f₀`` plus its first-order Taylor term in the
   perturbation ``ξ ĉ ûᵀ`` (rows' scale factors held at their values at the perturbation 0), trained
-  like the true student.
+  like the true student;
+* ``scratch`` (full engine only): the student's k rows are all trained from a random start (see
+  :mod:`numerics.sgd.full`); there m_t is ‖Π_{span Ŵ_t} u‖ and first passages are checked only
+  at the recorded steps.
 
 Quantised or sphere c/ĉ and the GLM instance are instance choices (:mod:`numerics.problem`).
 The start: û₀ uniform on the unit sphere of span(W)^⊥ (Eq. 4), flipped (û₀ → −û₀) where
@@ -32,7 +35,7 @@ callable ``inst -> ±1``) is the sign of h(0), which the caller supplies (e.g. f
 ``theory.population``); ``m0`` fixes ``m₀ = <û₀, u>`` instead (no flip).
 
 >>> parse_variant("joint+unprojected")
-Variant(joint=True, project=False, linear=False, name='joint+unprojected')
+Variant(joint=True, project=False, linear=False, name='joint+unprojected', scratch=False)
 """
 
 from __future__ import annotations
@@ -47,18 +50,19 @@ __all__ = ["Trace", "Variant", "parse_variant", "record_grid", "resolve_h0_sign"
            "FLAGS"]
 
 #: Accepted variant flags.
-FLAGS: tuple[str, ...] = ("frozen", "joint", "unprojected", "alpha", "linearised")
+FLAGS: tuple[str, ...] = ("frozen", "joint", "unprojected", "alpha", "linearised", "scratch")
 
 
 @dataclass(frozen=True)
 class Variant:
     """Parsed variant: train ĉ (``joint``), project off span(W) (``project``), linearised
-    student (``linear``)."""
+    student (``linear``), all of W from a random start (``scratch``)."""
 
     joint: bool
     project: bool
     linear: bool
     name: str
+    scratch: bool = False
 
 
 def parse_variant(variant: str, inst=None) -> Variant:
@@ -71,6 +75,8 @@ def parse_variant(variant: str, inst=None) -> Variant:
     bad = [f for f in flags if f not in FLAGS]
     if bad or not flags:
         raise ValueError(f"unknown variant {variant!r}: flags are {', '.join(FLAGS)} (joined by +)")
+    if "scratch" in flags and len(flags) > 1:
+        raise ValueError("'scratch' is a variant of its own (it trains all of W)")
     if "frozen" in flags and "joint" in flags:
         raise ValueError("a variant cannot be both frozen and joint")
     if "alpha" in flags and inst is not None and inst.alpha < 1e-12:
@@ -78,7 +84,8 @@ def parse_variant(variant: str, inst=None) -> Variant:
                          "(make_instance(alpha=...))")
     # 'unprojected' changes the constraint set; keep the word order the user gave in the name
     return Variant(joint="joint" in flags, project="unprojected" not in flags,
-                   linear="linearised" in flags, name="+".join(flags))
+                   linear="linearised" in flags, name="+".join(flags),
+                   scratch="scratch" in flags)
 
 
 def record_grid(steps: int, record_every: int | None = None,

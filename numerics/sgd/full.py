@@ -163,11 +163,12 @@ def initial_uhat(inst: Instance, rng: np.random.Generator, runs: int, *, project
     if m0 is not None:
         t = inst.project_perp(inst.u[None])[0] if project else inst.u.copy()
         nt = np.linalg.norm(t)
-        coef = m0 / nt
+        coef = m0 / nt if nt > 1e-12 else (0.0 if m0 == 0 else math.inf)
         if abs(coef) > 1:
             raise ValueError(f"|m0| = {abs(m0)} exceeds the largest reachable overlap {nt:.6g}")
-        t /= nt
-        G -= np.outer(G @ t, t)
+        if nt > 1e-12:
+            t /= nt
+            G -= np.outer(G @ t, t)
         G /= np.linalg.norm(G, axis=1, keepdims=True)
         return coef * t + math.sqrt(1 - coef**2) * G
     U = G / np.linalg.norm(G, axis=1, keepdims=True)
@@ -185,6 +186,10 @@ def run(inst: Instance, rng: np.random.Generator, *, runs: int, steps: int, lr: 
     and :mod:`numerics.sgd` for the arguments and variants). Returns a :class:`Trace`."""
     check_common(inst, runs=runs, steps=steps, lr=lr, eps=eps, r=r)
     var = parse_variant(variant, inst)
+    if var.scratch:
+        return _run_scratch(inst, rng, runs=runs, steps=steps, lr=lr,
+                            rec=record_grid(steps, record_every, grid), eps=eps, r=r,
+                            progress=progress)
     lr_c = lr if lr_c is None else float(lr_c)
     flip = 0.0
     if m0 is None and sign_flip:
@@ -261,6 +266,74 @@ def run(inst: Instance, rng: np.random.Generator, *, runs: int, steps: int, lr: 
     return Trace("full", var.name, rec, M, L, CC, t_succ, t_esc, eps, r,
                  settings_dict(inst, var, lr=lr, lr_c=lr_c, runs=runs, steps=steps,
                                sign_flip=sign_flip, h0_sign=flip, m0=m0))
+
+
+def overlap_span(What: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """‖Π_{span Ŵ} u‖ for each run's rows ``What`` (runs × k × d): the scratch variant's m.
+
+    >>> W = np.eye(4)[None, :2]
+    >>> overlap_span(W, np.array([0.6, 0.0, 0.8, 0.0])).round(12).tolist()
+    [0.6]
+    """
+    Q = np.linalg.qr(np.swapaxes(What, 1, 2))[0]  # runs × d × k
+    return np.linalg.norm(np.einsum("rdk,d->rk", Q, u), axis=1)
+
+
+def _run_scratch(inst: Instance, rng: np.random.Generator, *, runs: int, steps: int, lr: float,
+                 rec: np.ndarray, eps: float, r: float, progress: bool) -> Trace:
+    """Learning from scratch (our illustration, not the paper's algorithm): the student
+    ``o Σ_j λ_j σ(<v̂_j, x>)`` with all k rows free, rows ŵ_j uniform on S^{d−1} at the start and
+    formed in the instance's convention: normalised ``v̂_j = ŵ_j/‖ŵ_j‖`` trained by spherical SGD
+    row by row (tangent projection, renormalise); raw ``v̂_j = ŵ_j`` and appB ``v̂_j = κŵ_j``
+    (output 1/ξ) by plain online SGD. Same per-sample loss, fresh x each step. Recorded m is
+    ‖Π_{span Ŵ_t} u‖; first passages are checked at the recorded steps only."""
+    k, d = inst.k, inst.d
+    act, o, lam = inst.activation, inst.out_scale, inst.lam
+    Vstar = inst.teacher_rows()
+    kappa = k / (k + inst.xi**2) if inst.convention == "appB" else 1.0
+    What = rng.standard_normal((runs, k, d))
+    What /= np.linalg.norm(What, axis=2, keepdims=True)
+    nrec = len(rec)
+    M = np.empty((runs, nrec))
+    L = np.full((runs, nrec), np.nan)
+    t_succ = np.full(runs, -1, dtype=np.int64)
+    t_esc = np.full(runs, -1, dtype=np.int64)
+
+    def record(ri: int, t: int) -> None:
+        m = overlap_span(What, inst.u)
+        M[:, ri] = m
+        t_succ[(t_succ < 0) & (m * m >= 1 - eps)] = t
+        t_esc[(t_esc < 0) & (np.abs(m) > r)] = t
+
+    record(0, 0)
+    acc = np.zeros(runs)
+    ri = 1
+    bar = _bar(progress, steps, "full/scratch")
+    for t in range(steps):
+        X = rng.standard_normal((runs, d))
+        fstar = o * (act.f(X @ Vstar.T) @ lam)
+        P = kappa * np.einsum("rkd,rd->rk", What, X)  # rows are unit in the normalised case
+        e = fstar - o * (act.f(P) @ lam)
+        acc += e * e
+        B = -2 * e[:, None] * o * lam * act.df(P) * kappa  # ∂ℓ/∂<ŵ_j, x>
+        grad = B[:, :, None] * X[:, None, :]
+        if inst.convention == "normalised":
+            grad -= np.einsum("rkd,rkd->rk", What, grad)[:, :, None] * What
+        What -= lr * grad
+        if inst.convention == "normalised":
+            What /= np.linalg.norm(What, axis=2, keepdims=True)
+        if t + 1 == rec[ri]:
+            record(ri, t + 1)
+            L[:, ri] = acc / (rec[ri] - rec[ri - 1])
+            acc[:] = 0.0
+            ri += 1
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    return Trace("full", "scratch", rec, M, L, None, t_succ, t_esc, eps, r,
+                 settings_dict(inst, parse_variant("scratch"), lr=lr, runs=runs, steps=steps,
+                               m_definition="norm of the projection of u on span of the rows"))
 
 
 def _bar(progress: bool, total: int, name: str):

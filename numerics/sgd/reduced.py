@@ -2,9 +2,9 @@ r"""The exact reduced chain of online SGD (model.md, Derivation 1), compiled wit
 
 **State and derivation.** Let r = rank(W), L the lower Cholesky factor of
 ``WWᵀ`` and ``Q_W = Wᵀ L⁻ᵀ`` (d × r), an orthonormal basis of span(W) with ``W = R Q_Wᵀ``,
-``R = L`` (lower triangular). Let
-``q = Π⊥u/‖Π⊥u‖`` (needs α = ‖Π_W u‖ < 1) and ``S = span(W ∪ {u})`` with orthonormal basis
-``Q = [Q_W, q]``; u's coordinates are ``u_S = (Q_Wᵀu, √(1−α²))``. Write
+``R = L`` (lower triangular). Let ``q = Π⊥u/‖Π⊥u‖`` (any unit vector ⊥ span(W) if
+α = ‖Π_W u‖ = 1) and ``S = span(W) ⊕ span(q)`` with orthonormal basis ``Q = [Q_W, q]``; u's
+coordinates are ``u_S = (Q_Wᵀu, √(1−α²))``. Write
 
     û = Q β + ρ e,     β ∈ R^{r+1},  ρ ≥ 0,  e a unit vector ⊥ S.
 
@@ -46,7 +46,7 @@ numba; drawing in numpy keeps one documented stream and costs one pass over memo
 with a hand-written fast path for ReLU; never from user text. Step and sign are refused
 (:meth:`~theory.activations.Activation.require_gradient`).
 
-Numerical limits: float64; ``d ≥ r + 3``; α < 1; the first call per activation compiles the
+Numerical limits: float64; ``d ≥ r + 3``; the first call per activation compiles the
 kernel (a few seconds). Cost per run-step: O(k²) for Wx with general W (O(k) for orthonormal
 rows), O(k) activation evaluations, independent of d.
 
@@ -154,8 +154,8 @@ class Geometry:
             self.R = np.zeros((k, 0))
             uW = np.zeros(0)
         nperp = math.sqrt(max(0.0, 1.0 - float(uW @ uW)))
-        if nperp < 1e-12:
-            raise ValueError("u lies in span(W) (α = 1): the reduced chain needs α < 1")
+        if nperp < 1e-12:  # u ∈ span(W) (α = 1): q is any unit vector ⊥ span(W), u_S = (u_W, 0)
+            nperp = 0.0
         self.nperp = nperp
         self.alpha = math.sqrt(max(0.0, float(uW @ uW)))
         self.uS = np.concatenate([uW, [nperp]])
@@ -368,7 +368,7 @@ def _initial_state(geo: Geometry, d: int, rng: np.random.Generator, runs: int, p
             beta[:, r] = g / n
             rho = np.sqrt(chi) / n
         else:
-            coef = m0 / geo.nperp
+            coef = m0 / geo.nperp if geo.nperp > 0 else (0.0 if m0 == 0 else math.inf)
             if abs(coef) > 1:
                 raise ValueError(f"|m0| = {abs(m0)} exceeds the largest reachable overlap "
                                  f"{geo.nperp:.6g}")
@@ -404,6 +404,9 @@ def run(inst: Instance, rng: np.random.Generator, *, runs: int, steps: int, lr: 
     detect such errors. Returns a :class:`Trace` with the same fields as the full engine's."""
     check_common(inst, runs=runs, steps=steps, lr=lr, eps=eps, r=r)
     var = parse_variant(variant, inst)
+    if var.scratch:
+        raise ValueError("the 'scratch' variant exists in the full engine only "
+                         "(numerics.sgd.full.run)")
     if var.linear and inst.rank == 0:
         raise ValueError("the linearised student needs W ≠ 0 (the base model is f₀)")
     sig, dsig = compiled_activation(inst.activation)
