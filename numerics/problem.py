@@ -11,7 +11,11 @@ pre-trained features ``W`` (k × d), the frozen second layer ``lam`` (λ), the t
 * ``"appB"`` (App. B, p.21, as printed): ``v_i = (k/(k+ξ²))(w_i + ξ c_i u)`` (one common factor),
   output ``(1/ξ) Σ_i λ_i σ(<v_i, x>)``.
 
-The student's rows are formed the same way with ĉ and û. Every constructor takes an explicit
+The student's rows are formed the same way with ĉ and û. What App. B's convention implies: the
+pre-activation ``<v_i, x>`` has variance ``‖v_i‖² = κ²(‖w_i‖² + ξ²c_i²)`` (u ⊥ span W),
+κ = k/(k+ξ²); with unit rows and ``c_i² = 1/k`` that is exactly κ (≈ 1 at ξ = 1, k = 50, but 1/2
+at ξ = √k): the printed factor is the *square* of the row-normalising factor ``1/√(1+ξ²/k)``
+(:meth:`Instance.row_variances` gives the variances). Every constructor takes an explicit
 :class:`numpy.random.Generator`; ``meta`` records how the instance was built (and the seed if the
 caller gives one) and :meth:`Instance.save` / :meth:`Instance.load` store it exactly (JSON + npz).
 
@@ -153,6 +157,16 @@ class Instance:
         if self.convention == "appB":
             return (self.k / (self.k + self.xi**2)) * V
         return V
+
+    def row_variances(self) -> np.ndarray:
+        """Variances ‖v_i‖² of the teacher's pre-activations <v_i, x> (1 when normalised).
+
+        >>> inst = make_instance(np.random.default_rng(0), d=30, k=4, xi=2.0, act="relu",
+        ...                      convention="appB")
+        >>> np.round(inst.row_variances(), 12).tolist()  # κ = 4/(4 + 4)
+        [0.5, 0.5, 0.5, 0.5]
+        """
+        return np.einsum("ij,ij->i", self.teacher_rows(), self.teacher_rows())
 
     def teacher_rows(self) -> np.ndarray:
         """Teacher rows v_i in the instance's convention (k × d)."""
@@ -307,8 +321,8 @@ def glm_instance(rng: np.random.Generator, *, d: int, k: int, act: str,
                  convention: str = "normalised") -> Instance:
     """The GLM instance of §1.2: W = 0, c = ĉ = (1/√k)·1, λ = (1/k)·1, ξ = √k, u uniform.
 
-    Then every teacher row is u (raw: ξ c_i u = u; normalised: the same), and f*(x) = σ(<u, x>)
-    (App. B: (1/ξ)σ((k/(k+ξ²))<u,x>)·… as printed).
+    Then every teacher row is u (raw: ξ c_i u = u; normalised: the same), and f*(x) = σ(<u, x>);
+    in the App. B convention, as printed, the rows are u/2 and f*(x) = σ(<u, x>/2)/√k.
 
     >>> inst = glm_instance(np.random.default_rng(0), d=8, k=4, act="erf")
     >>> X = np.random.default_rng(1).standard_normal((3, 8))

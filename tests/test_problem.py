@@ -146,3 +146,19 @@ def test_rank_deficient_features_are_refused():
     W = np.ones((2, 6))
     with pytest.raises(ValueError, match="full row rank"):
         make_instance(np.random.default_rng(21), d=6, k=2, xi=1.0, act="relu", features=W)
+
+
+def test_glm_instance_in_the_appendix_b_convention_is_as_printed():
+    inst = glm_instance(np.random.default_rng(22), d=12, k=4, act="tanh", convention="appB")
+    X = np.random.default_rng(23).standard_normal((8, 12))
+    assert np.abs(inst.f_star(X) - np.tanh(X @ inst.u / 2) / 2).max() < TOL
+
+
+@pytest.mark.parametrize("xi", [1.0, 3.0, math.sqrt(50)])
+def test_appendix_b_preactivation_variance_is_k_over_k_plus_xi_squared(xi):
+    # unit orthonormal rows, quantised c: ‖v_i‖² = κ²(1 + ξ²/k) = κ exactly
+    inst = make_instance(np.random.default_rng(24), d=80, k=50, xi=xi, act="relu",
+                         convention="appB")
+    assert np.abs(inst.row_variances() - 50 / (50 + xi**2)).max() < TOL
+    inst.convention = "normalised"
+    assert np.abs(inst.row_variances() - 1).max() < TOL
