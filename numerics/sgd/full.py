@@ -190,6 +190,8 @@ def run(inst: Instance, rng: np.random.Generator, *, runs: int, steps: int, lr: 
         return _run_scratch(inst, rng, runs=runs, steps=steps, lr=lr,
                             rec=record_grid(steps, record_every, grid), eps=eps, r=r,
                             progress=progress)
+    if var.linear and inst.rank == 0:
+        raise ValueError("the linearised student needs W ≠ 0 (the base model is f₀)")
     lr_c = lr if lr_c is None else float(lr_c)
     flip = 0.0
     if m0 is None and sign_flip:

@@ -38,8 +38,11 @@ numerically in the tests through the full engine's gradient).
 **Random numbers.** Drawn from the caller's :class:`numpy.random.Generator` in blocks
 (``standard_normal((runs, block, r + 2))`` and ``chisquare(d − r − 2, (runs, block))``) and passed
 to the compiled kernel; the block length is a fixed function of (runs, r, steps), so the same
-generator state and arguments reproduce a run exactly. (Numpy's generators are not callable from
-numba; drawing in numpy keeps one documented stream and costs one pass over memory.)
+generator state and arguments reproduce a run exactly. (numba can use a Generator inside compiled
+code but re-implements the distributions; drawing with NumPy itself keeps NumPy's documented
+algorithms, at the cost of one pass over memory — the floor measured in
+``benchmarks/bench_engines.py``.) The kernel is compiled with the ``reassoc`` and ``contract``
+fast-math flags only (sums may be reordered; NaN and inf keep their meaning).
 
 **Activations.** σ and σ' are compiled from the validated sympy tree of
 :class:`theory.activations.Activation` (``sympy.lambdify(x, expr, "math")`` then ``numba.njit``),
@@ -211,6 +214,7 @@ def _kernel(sig, dsig, beta, rho, chat, acc, Z, C2, t0, rec, ri0, M, Lrec, CC, t
     gc = np.empty(k)
     vS = np.empty(r + 1)
     need_wu = (not project) and conv == 1
+    simple = project and not joint and not linear
     # with the projection β_W stays 0: only coordinate r of β (and of v_S) is ever non-zero
     lo = r if project else 0
     ulo = r
@@ -281,7 +285,11 @@ def _kernel(sig, dsig, beta, rho, chat, acc, Z, C2, t0, rec, ri0, M, Lrec, CC, t
             e = fs - o * fh
             acc[i] += e * e
             g = 0.0
-            for j in range(k):
+            if simple:  # frozen, projected, true student: only the scalar g is needed
+                for j in range(k):
+                    g += lam[j] * sp_[j] * ch[j] * sc[j]
+                g *= -2.0 * e * o * xi
+            for j in range(k if not simple else 0):
                 B = -2.0 * e * o * lam[j] * sp_[j]
                 if linear:
                     g += B * xi * ch[j] * s0[j]
