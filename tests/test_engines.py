@@ -341,3 +341,24 @@ def test_scratch_variant_lowers_the_loss_and_exists_in_the_full_engine_only():
     with pytest.raises(ValueError, match="full engine only"):
         reduced.run(inst, np.random.default_rng(0), runs=2, steps=2, lr=0.01,
                     variant="scratch")
+
+
+@pytest.mark.parametrize("act,convention", [("relu", "normalised"), ("erf", "raw")])
+def test_chain_one_step_drift_is_eta_h_of_m_times_one_minus_m_squared(act, convention):
+    """E[m' − m | m] = η h(m)(1 − m²) + O(η²) (§3.1, Prop. 4; h from theory.population)."""
+    population = pytest.importorskip("theory.population")
+    hfun = getattr(population, "hfun", None)
+    if hfun is None:
+        pytest.skip("theory.population.hfun not available")
+    inst = make_instance(np.random.default_rng(3), d=20, k=3, xi=1.5, act=act,
+                         features="random", convention=convention, c="sphere")
+    m0, eta, n = 0.3, 1e-5, 1_000_000
+    tr = reduced.run(inst, np.random.default_rng(4), runs=n, steps=1, lr=eta, m0=m0)
+    dm = (tr.m[:, 1] - m0) / eta
+    h = hfun(inst.gram(), inst.lam, inst.c, inst.chat, inst.xi, act, convention)(
+        np.array([m0]))[0]
+    # 5 standard errors (CLT, n = 10⁶) plus a bound on the O(η) term of Derivation 2,
+    # (η/2)|m|((d − r − 2)V + W₂), taken as η d E[(dm)²]/(1 − m²) = η d E[g²q²] to first order
+    # (≈ 7× the term when V ≈ W₂; it is ≈ 1e-3 here, the 5 standard errors ≈ 1e-2)
+    tol = 5 * dm.std() / math.sqrt(n) + eta * inst.d * np.mean(dm**2) / (1 - m0**2)
+    assert abs(dm.mean() - h * (1 - m0**2)) < tol
