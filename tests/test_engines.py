@@ -18,7 +18,7 @@ import pytest
 from scipy import stats
 
 from numerics.problem import glm_instance, make_instance
-from numerics.sgd import full, reduced
+from numerics.sgd import full, h0_sign_from_theory, reduced
 from theory.activations import ActivationError
 
 try:  # BLAS threads fight over the 2 shared cores in the full engine's small products
@@ -315,9 +315,20 @@ def test_activations_with_a_jump_are_refused(engine, act):
 
 
 @pytest.mark.parametrize("engine", [full, reduced])
-def test_a_missing_sign_of_h0_is_refused_when_the_start_must_be_flipped(engine):
+def test_a_missing_sign_of_h0_is_refused_when_theory_does_not_cover_the_convention(engine):
     with pytest.raises(ValueError, match="h0_sign"):
-        engine.run(_inst(67), np.random.default_rng(0), runs=2, steps=2, lr=0.01)
+        engine.run(_inst(67, convention="appB"), np.random.default_rng(0), runs=2, steps=2,
+                   lr=0.01)
+
+
+@pytest.mark.parametrize("engine", [full, reduced])
+def test_default_start_has_the_sign_of_h0_from_theory(engine):
+    pytest.importorskip("theory.population")
+    inst = _inst(72, act="erf")
+    sign = h0_sign_from_theory(inst)
+    assert sign != 0.0
+    tr = engine.run(inst, np.random.default_rng(73), runs=50, steps=0, lr=0.01)
+    assert (np.sign(tr.m[:, 0]) == sign).all()
 
 
 def test_chain_start_has_the_law_of_a_uniform_vector_in_the_complement():

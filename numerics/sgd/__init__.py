@@ -31,8 +31,9 @@ Variants (``variant``: flags joined by ``+``, e.g. ``"joint+unprojected"``):
 Quantised or sphere c/ĉ and the GLM instance are instance choices (:mod:`numerics.problem`).
 The start: û₀ uniform on the unit sphere of span(W)^⊥ (Eq. 4), flipped (û₀ → −û₀) where
 ``sign(m₀) ≠ sign(h(0))`` when ``sign_flip`` (the theorems' assumption); ``h0_sign`` (±1, or a
-callable ``inst -> ±1``) is the sign of h(0), which the caller supplies (e.g. from
-``theory.population``); ``m0`` fixes ``m₀ = <û₀, u>`` instead (no flip).
+callable ``inst -> ±1``) is the sign of h(0); by default (None) it is computed from
+``theory.population.hfun`` (normalised and raw conventions; App. B needs it explicitly);
+``m0`` fixes ``m₀ = <û₀, u>`` instead (no flip).
 
 >>> parse_variant("joint+unprojected")
 Variant(joint=True, project=False, linear=False, name='joint+unprojected', scratch=False)
@@ -47,7 +48,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["Trace", "Variant", "parse_variant", "record_grid", "resolve_h0_sign",
-           "FLAGS"]
+           "h0_sign_from_theory", "FLAGS"]
 
 #: Accepted variant flags.
 FLAGS: tuple[str, ...] = ("frozen", "joint", "unprojected", "alpha", "linearised", "scratch")
@@ -109,15 +110,40 @@ def record_grid(steps: int, record_every: int | None = None,
     return np.unique(np.concatenate([g, [0, steps]]).astype(np.int64))
 
 
+def h0_sign_from_theory(inst, rtol: float = 1e-12) -> float:
+    """sign(h(0)) from ``theory.population.hfun`` (Prop. 4's h, normalised or raw rows); 0.0 when
+    |h(0)| ≤ ``rtol`` · Σ|λ_iλ_j| (numerically zero: no flip). The App. B convention is not
+    covered by ``hfun``: pass ``h0_sign`` explicitly there.
+
+    >>> from numerics.problem import make_instance
+    >>> inst = make_instance(np.random.default_rng(0), d=20, k=3, xi=1.0, act="relu")
+    >>> h0_sign_from_theory(inst) in (-1.0, 0.0, 1.0)
+    True
+    """
+    from theory.population import hfun
+
+    if inst.convention not in ("normalised", "raw"):
+        raise ValueError(f"h(0) from theory.population covers the normalised and raw "
+                         f"conventions, not {inst.convention!r}: pass h0_sign=±1")
+    h = hfun(inst.gram(), inst.lam, inst.c, inst.chat, inst.xi, inst.act, inst.convention)
+    h0 = float(np.asarray(h(np.array([0.0])))[0])
+    scale = float(np.abs(np.outer(inst.lam, inst.lam)).sum())
+    return 0.0 if abs(h0) <= rtol * scale else float(np.sign(h0))
+
+
 def resolve_h0_sign(h0_sign: float | Callable[[Any], float] | None, inst) -> float:
-    """The sign of h(0) as ±1.0 (0.0: no flip); ``None`` is refused with a clear message.
+    """The sign of h(0) as ±1.0 (0.0: no flip). ``None``: from theory
+    (:func:`h0_sign_from_theory`); a callable is called with the instance.
 
     >>> resolve_h0_sign(-3.0, None)
     -1.0
     """
     if h0_sign is None:
-        raise ValueError("sign_flip=True needs h0_sign (±1 or a callable inst -> ±1): the sign "
-                         "of h(0), e.g. from theory.population; or pass sign_flip=False / m0=")
+        try:
+            return h0_sign_from_theory(inst)
+        except (ImportError, ValueError) as err:
+            raise ValueError(f"sign_flip=True needs the sign of h(0): {err}; pass h0_sign (±1 "
+                             "or a callable inst -> ±1), or sign_flip=False / m0=") from None
     val = float(h0_sign(inst)) if callable(h0_sign) else float(h0_sign)
     return float(np.sign(val))
 
