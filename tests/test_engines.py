@@ -20,6 +20,7 @@ from scipy import stats
 from numerics.problem import glm_instance, make_instance
 from numerics.sgd import full, h0_sign_from_theory, reduced
 from theory.activations import ActivationError
+from theory.activations import get as get_activation
 
 try:  # BLAS threads fight over the 2 shared cores in the full engine's small products
     from threadpoolctl import threadpool_limits
@@ -131,6 +132,10 @@ SLOW = [
                                           convention="raw"), dict(lr=0.01, steps=600)),
     ("alpha-1-unprojected-relu", lambda: _inst(17, alpha=1.0, d=30),
      dict(lr=0.03, steps=500, variant="unprojected")),
+    ("He3-joint+unprojected-xi2", lambda: _inst(18, act="He3", xi=2.0, d=30),
+     dict(lr=0.002, steps=600, variant="joint+unprojected")),
+    ("typed-sigmoid-normalised", lambda: _inst(19, act="sigmoid(2*x) + x/4", d=30),
+     dict(lr=0.02, steps=600)),
 ]
 
 
@@ -373,3 +378,26 @@ def test_chain_one_step_drift_is_eta_h_of_m_times_one_minus_m_squared(act, conve
     # (≈ 7× the term when V ≈ W₂; it is ≈ 1e-3 here, the 5 standard errors ≈ 1e-2)
     tol = 5 * dm.std() / math.sqrt(n) + eta * inst.d * np.mean(dm**2) / (1 - m0**2)
     assert abs(dm.mean() - h * (1 - m0**2)) < tol
+
+
+QUICK_ACTS = ["relu", "erf", "gelu", "He3", "x**3/6 + tanh(x)"]
+ALL_ACTS = ["abs", "leaky_relu", "sigmoid", "tanh", "silu", "softplus", "quadratic", "cubic", "h4"]
+
+
+def _check_compiled(name):
+    act = get_activation(name)
+    sig, dsig = reduced.compiled_activation(act)
+    xs = np.linspace(-4.0, 4.0, 81) + 1e-3  # off the kinks at 0
+    assert np.abs(np.array([sig(v) for v in xs]) - act.f(xs)).max() < 1e-12
+    assert np.abs(np.array([dsig(v) for v in xs]) - act.df(xs)).max() < 1e-12
+
+
+@pytest.mark.parametrize("name", QUICK_ACTS)
+def test_compiled_activation_matches_the_numpy_one(name):
+    _check_compiled(name)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ALL_ACTS)
+def test_compiled_activation_matches_the_numpy_one_all_named(name):
+    _check_compiled(name)
