@@ -516,6 +516,9 @@ def remark10_rhs(mu_deriv, p: int) -> Any:
     if hasattr(v, "is_number"):  # sympy: stay exact
         import sympy as sp
         return v / sp.sqrt(p)
+    if type(v).__name__ == "mpf":  # mpmath: keep its precision
+        import mpmath
+        return v / mpmath.sqrt(p)
     return v / math.sqrt(p)
 
 
