@@ -183,7 +183,15 @@ class Trace:
 
 
 def check_common(inst, *, runs: int, steps: int, lr: float, eps: float, r: float) -> None:
-    """Shared argument checks of both engines (activation with a gradient, sizes, rates)."""
+    """Shared argument checks of both engines (activation with a gradient, sizes, rates).
+
+    >>> from numerics.problem import make_instance
+    >>> inst = make_instance(np.random.default_rng(0), d=5, k=3, xi=1.0, act="relu")
+    >>> check_common(inst, runs=1, steps=1, lr=0.1, eps=0.1, r=0.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: need d ≥ rank(W) + 3 (d = 5, rank 3)
+    """
     inst.activation.require_gradient()
     if runs < 1 or steps < 0:
         raise ValueError("runs must be ≥ 1 and steps ≥ 0")
@@ -196,7 +204,13 @@ def check_common(inst, *, runs: int, steps: int, lr: float, eps: float, r: float
 
 
 def settings_dict(inst, var: Variant, **kw) -> dict[str, Any]:
-    """The settings recorded in a :class:`Trace`."""
+    """The settings recorded in a :class:`Trace`.
+
+    >>> from numerics.problem import make_instance
+    >>> inst = make_instance(np.random.default_rng(0), d=8, k=2, xi=1.0, act="relu")
+    >>> settings_dict(inst, parse_variant("joint"), lr=0.1)["variant"]
+    'joint'
+    """
     out = {"d": inst.d, "k": inst.k, "xi": inst.xi, "act": inst.act,
            "convention": inst.convention, "rank": inst.rank, "alpha": inst.alpha,
            "variant": var.name}

@@ -183,7 +183,15 @@ def run(inst: Instance, rng: np.random.Generator, *, runs: int, steps: int, lr: 
         variant: str = "frozen", lr_c: float | None = None, eps: float = 0.05, r: float = 0.5,
         progress: bool = False) -> Trace:
     """Online SGD of Eq. (4) in R^d, ``runs`` independent runs at once (see the module docstring
-    and :mod:`numerics.sgd` for the arguments and variants). Returns a :class:`Trace`."""
+    and :mod:`numerics.sgd` for the arguments and variants). Returns a :class:`Trace`.
+
+    >>> from numerics.problem import make_instance
+    >>> inst = make_instance(np.random.default_rng(0), d=12, k=2, xi=1.0, act="erf")
+    >>> tr = run(inst, np.random.default_rng(1), runs=3, steps=20, lr=0.05, m0=0.5,
+    ...          variant="joint")
+    >>> tr.m[:, 0].tolist(), tr.cc.shape
+    ([0.5, 0.5, 0.5], (3, 21))
+    """
     check_common(inst, runs=runs, steps=steps, lr=lr, eps=eps, r=r)
     var = parse_variant(variant, inst)
     if var.scratch:

@@ -409,7 +409,15 @@ def run(inst: Instance, rng: np.random.Generator, *, runs: int, steps: int, lr: 
     """The reduced chain of Eq. (4) (see the module docstring and :mod:`numerics.sgd` for the
     arguments and variants). ``_lr_factor`` and ``_chi2_df_shift`` deliberately break the chain
     (η → η·factor, χ²(d − r − 2 + shift)); they exist only so the tests can show that they
-    detect such errors. Returns a :class:`Trace` with the same fields as the full engine's."""
+    detect such errors. Returns a :class:`Trace` with the same fields as the full engine's.
+
+    >>> from numerics.problem import make_instance
+    >>> inst = make_instance(np.random.default_rng(0), d=10**6, k=4, xi=1.0, act="relu",
+    ...                      features="orthonormal")
+    >>> tr = run(inst, np.random.default_rng(1), runs=2, steps=1000, lr=1e-6, m0=0.5)
+    >>> tr.m.shape, bool(abs(tr.m[0, -1] - 0.5) < 0.1)
+    ((2, 101), True)
+    """
     check_common(inst, runs=runs, steps=steps, lr=lr, eps=eps, r=r)
     var = parse_variant(variant, inst)
     if var.scratch:
