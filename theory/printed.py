@@ -158,9 +158,9 @@ def Ts_orthonormal_p40(l: int, lam, c, chat) -> Any:
 
 
 def rho_D1(m, gram, c, chat, xi, i: int, j: int) -> Any:
-    """p.32: ``<v_i, v̂_j> = (<w_i, w_j> + ξ² c_i ĉ_j)/(1 + ξ²/k)`` as printed for the teacher
-    pair; for the cross pair the text's ``<v_i, v̂_j>`` carries the overlap m (u, û ⊥ w_i):
-    ``(<w_i, w_j> + ξ² c_i ĉ_j m)/(1 + ξ²/k)``.
+    """The cross correlation the p.32 gradient uses. Printed there: ``<v_i, v_j> = (<w_i, w_j> +
+    ξ² c_i c_j)/(1 + ξ²/k)`` and "similarly" ``<v̂_i, v̂_j>`` with ĉ; the cross pair (not
+    printed) carries the overlap m (u, û ⊥ w_i): ``(<w_i, w_j> + ξ² c_i ĉ_j m)/(1 + ξ²/k)``.
 
     >>> rho_D1(0.5, [[1]], [1], [1], 1, 0, 0)
     0.75

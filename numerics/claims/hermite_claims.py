@@ -35,6 +35,32 @@ _EXACT = "exact (sympy): both sides equal after simplification"
 # ---------------------------------------------------------------------------------------------
 # Exact Gaussian expectations
 # ---------------------------------------------------------------------------------------------
+def _json(obj):
+    """Evidence made JSON-serialisable: sympy/numpy scalars and booleans to Python ones
+    (exact sympy numbers become strings, so nothing exact is rounded silently)."""
+    if isinstance(obj, dict):
+        return {str(k): _json(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json(v) for v in obj]
+    if isinstance(obj, (bool, np.bool_)) or obj in (sp.true, sp.false):
+        return bool(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    if isinstance(obj, sp.Basic):
+        return str(obj)
+    if type(obj).__name__ == "mpf":
+        return float(obj)
+    return obj
+
+
+def _clean(verdicts: list[Verdict]) -> list[Verdict]:
+    for v in verdicts:
+        v.evidence = _json(v.evidence)
+        v.sizes = _json(v.sizes)
+    return verdicts
+
 
 RHO = sp.Symbol("rho", real=True)
 _A, _Z, _S = sp.symbols("a z s", real=True)
@@ -285,7 +311,8 @@ def check_h(ctx: Context, printed: dict | None = None) -> list[Verdict]:
     'DC-H'
     """
     printed = {**PRINTED_H, **(printed or {})}
-    return [_h_a(ctx, printed), _h_b(ctx, printed), _h_c(ctx, printed), _h_d(ctx, printed)]
+    return _clean([_h_a(ctx, printed), _h_b(ctx, printed), _h_c(ctx, printed),
+                   _h_d(ctx, printed)])
 
 
 H = register(Claim("DC-H", "§1.4 (p.7–8); Remark 10 (App. A.1, p.19)",
@@ -574,8 +601,8 @@ def check_a6(ctx: Context, printed: dict | None = None) -> list[Verdict]:
     """
     printed = {**PRINTED_A6, **(printed or {})}
     fits = _fits(ctx, printed)
-    return [_a6a(ctx, printed), _a6b(ctx, printed, fits), _a6c(ctx, printed),
-            _a6d(ctx, printed), _a6e(ctx, printed, fits)]
+    return _clean([_a6a(ctx, printed), _a6b(ctx, printed, fits), _a6c(ctx, printed),
+                   _a6d(ctx, printed), _a6e(ctx, printed, fits)])
 
 
 A6 = register(Claim("DC-A6", "Assumption 6 (App. A.1, p.18), Remarks 9–10",

@@ -49,6 +49,32 @@ _EXACT = ("exact (sympy): printed and derived polynomials in m must differ by ex
 # ---------------------------------------------------------------------------------------------
 # Shared helpers
 # ---------------------------------------------------------------------------------------------
+def _json(obj):
+    """Evidence made JSON-serialisable: sympy/numpy scalars and booleans to Python ones
+    (exact sympy numbers become strings, so nothing exact is rounded silently)."""
+    if isinstance(obj, dict):
+        return {str(k): _json(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json(v) for v in obj]
+    if isinstance(obj, (bool, np.bool_)) or obj in (sp.true, sp.false):
+        return bool(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    if isinstance(obj, sp.Basic):
+        return str(obj)
+    if type(obj).__name__ == "mpf":
+        return float(obj)
+    return obj
+
+
+def _clean(verdicts: list[Verdict]) -> list[Verdict]:
+    for v in verdicts:
+        v.evidence = _json(v.evidence)
+        v.sizes = _json(v.sizes)
+    return verdicts
+
 
 
 def same(a, b) -> bool:
@@ -286,6 +312,7 @@ class Form:
     corrected: Callable | None = None
     corrected_text: str | None = None
     xi1: bool = False
+    note: str = ""
 
 
 def _compare_form(form: Form, ctx: Context) -> Verdict:
@@ -331,7 +358,7 @@ def _compare_form(form: Form, ctx: Context) -> Verdict:
                    "the reference −dΦ/dm is also checked against the K' closed form "
                    f"(agree: {routes})",
                    evidence={"comparisons": rows, "instances": insts,
-                             "derived_routes_agree": routes},
+                             "derived_routes_agree": routes, "note": form.note},
                    convention=CONV, seeds=[ctx.seed],
                    sizes={"pairs": n}, seconds=round(time.perf_counter() - t0, 3))
 
@@ -352,8 +379,10 @@ def _xi1(f):
 D1_SUB = (
     SubCheck("DC-D1.a", "App. D.1, p.32 (first display of the gradient)",
              "∇̂_û E[(f*(x) − f̂(x))²] = −2 Σ_{i,j=1}^k λ_iλ_j (ξ²/(1 + ξ²/k)) c_iĉ_j Σ_{p=1}^∞ "
-             "pμ_p(σ)² <v_i, v̂_j>^{p−1} (u − û<u, û>), with <v_i, v̂_j> = (<w_i,w_j> + "
-             "ξ²c_iĉ_j)/(1 + ξ²/k) [ĉ_j <u, û> for the cross pair]"),
+             "pμ_p(σ)² <v_i, v̂_j>^{p−1} (u − û<u, û>) [printed just before: <v_i, v_j> = "
+             "(<w_i,w_j> + ξ²c_ic_j)/(1 + ξ²/k) and similarly <v̂_i, v̂_j> = (<w_i,w_j> + "
+             "ξ²ĉ_iĉ_j)/(1 + ξ²/k); the cross term (<w_i,w_j> + ξ²c_iĉ_j<u,û>)/(1 + ξ²/k) is "
+             "implied, not printed]"),
     SubCheck("DC-D1.b", "App. D.1, p.32 (second line)",
              "= −2 Σ_{i,j=1}^k λ_iλ_j ξ² c_iĉ_j Σ_{p=1}^∞ pμ_p(σ)² (1/(1 + ξ²/k))^p "
              "(<w_i,w_j> + ξ²c_iĉ_j<u, û>)^{p−1} (u − û<u, û>)"),
@@ -382,7 +411,9 @@ D1_SUB = (
 #: The printed forms of DC-D1 (and their corrections), keyed by sub-check ID; D1.e is the
 #: parity rule ``(l, c_i, ĉ_j, k) -> value``.
 PRINTED_D1: dict[str, object] = {
-    "DC-D1.a": Form(D1_SUB[0], _neg(pr.grad_D1a)),
+    "DC-D1.a": Form(D1_SUB[0], _neg(pr.grad_D1a), note=(
+        "typos on p.32 that do not affect the check: 'Proof [Proof of Theorem 4]' (Prop. 4); "
+        "'E_x[(f*(x) − f̂(λ))²]' (f̂(x))")),
     "DC-D1.b": Form(D1_SUB[1], _neg(pr.grad_D1b)),
     "DC-D1.c": Form(D1_SUB[2], pr.h_D1c, pr.h_D1c_corrected,
                     "h(m) = 2 Σ_{i,j} λ_iλ_j ξ² c_iĉ_j Σ_p pμ_p(σ)² (1/(1 + ξ²/k))^p "
@@ -439,7 +470,7 @@ def check_d1(ctx: Context, printed: dict | None = None) -> list[Verdict]:
             out.append(_check_parity(sub, f, ctx))
         else:
             out.append(_compare_form(f, ctx))
-    return out
+    return _clean(out)
 
 
 D1 = register(Claim(
@@ -592,9 +623,9 @@ def _p4c(ctx: Context, printed: dict) -> Verdict:
                    "series + 1e-13(1 + |h|)",
                    justification="series_tail_bound: the dropped terms are Σ_{p>n} pμ_p²ρ^{p−1}"
                    " per (i, j), bounded by r^n (E[σ'²] − Σ_{p≤n} pμ_p²); the routes' own "
-                   "bounds otherwise. Note population.h_series's reported error omits the "
-                   "truncation when K' has a closed form (relu, erf: see "
-                   "h_series_bound_too_small)",
+                   "bounds otherwise. h_series_bound_too_small lists points where "
+                   "population.h_series's own error bound did not cover |series − closed|"
+                   f" ({len(own_bound_needed)} here)",
                    convention=CONV, seeds=[ctx.seed, 403],
                    sizes={"n_terms": n, "m": ms, "instances": len(_float_instances(ctx))},
                    seconds=round(time.perf_counter() - t0, 3))
@@ -638,7 +669,8 @@ def check_p4(ctx: Context, printed: dict | None = None) -> list[Verdict]:
     ['DC-P4.a', 'DC-P4.b', 'DC-P4.c', 'DC-P4.d']
     """
     printed = {**PRINTED_P4, **(printed or {})}
-    return [_p4a(ctx, printed), _p4b(ctx, printed), _p4c(ctx, printed), _p4d(ctx, printed)]
+    return _clean([_p4a(ctx, printed), _p4b(ctx, printed), _p4c(ctx, printed),
+                   _p4d(ctx, printed)])
 
 
 P4 = register(Claim("DC-P4", "Prop. 4 (§3.1, p.9)",
@@ -954,10 +986,10 @@ def check_eq7(ctx: Context, printed: dict | None = None) -> list[Verdict]:
     """
     printed = {**PRINTED_EQ7, **(printed or {})}
     data = _odd_even(ctx, printed)
-    return [_eq7_tables(EQ7_SUB[0], printed["T0_p10"], printed["Ts_p10"], ctx),
-            _eq7_tables(EQ7_SUB[1], printed["T0_p40"], printed["Ts_p40"], ctx),
-            _eq7c(ctx, printed), _eq7d(ctx, printed, data), _eq7e(ctx, printed, data),
-            _eq7f(ctx, printed)]
+    return _clean([_eq7_tables(EQ7_SUB[0], printed["T0_p10"], printed["Ts_p10"], ctx),
+                   _eq7_tables(EQ7_SUB[1], printed["T0_p40"], printed["Ts_p40"], ctx),
+                   _eq7c(ctx, printed), _eq7d(ctx, printed, data), _eq7e(ctx, printed, data),
+                   _eq7f(ctx, printed)])
 
 
 EQ7 = register(Claim("DC-EQ7", "§3.2.1 (p.10–11), Eqs. 7–9, App. D.4 (p.39–40)",
@@ -1125,7 +1157,7 @@ def check_r15(ctx: Context, printed: dict | None = None) -> list[Verdict]:
     ['confirmed', 'erratum', 'erratum']
     """
     printed = {**PRINTED_R15, **(printed or {})}
-    return [_r15a(ctx, printed), _r15b(ctx, printed), _r15c(ctx, printed)]
+    return _clean([_r15a(ctx, printed), _r15b(ctx, printed), _r15c(ctx, printed)])
 
 
 R15 = register(Claim("DC-R15", "Remark 15 (App. C, p.25–26)",
