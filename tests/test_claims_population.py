@@ -54,6 +54,27 @@ def test_each_claim_returns_its_declared_subchecks_with_the_found_statuses(verdi
             assert v.corrected
 
 
+def test_every_verdict_serialises_to_json(verdicts):
+    import json
+
+    for vs in verdicts.values():
+        for v in vs:
+            json.dumps(v.to_dict())
+
+
+def test_user_activations_are_checked_too():
+    ctx = Context(profile="quick", activations=("x**3 + 2*x",))
+    v = pc._p4b(ctx, pc.PRINTED_P4)
+    assert v.status == "confirmed"
+    assert any(r["activation"] == "x**3 + 2*x" for r in v.evidence["comparisons"])
+    assert "x**3 + 2*x" in [r["activation"] for r in hc._h_c(ctx, hc.PRINTED_H).evidence["rows"]]
+
+
+def test_r15_printed_term_is_prop4s_inner_sum_up_to_the_power_of_the_normalisation(verdicts):
+    ev = verdicts["DC-R15"][0].evidence
+    assert ev["printed_term_times_q^(l+1)_is_prop4_inner_sum"] is True
+
+
 def test_the_quick_profile_of_all_six_claims_is_fast(verdicts):
     total = sum(v.seconds for vs in verdicts.values() for v in vs)
     assert total < 30, total  # budget 15 s; 30 leaves room for a loaded machine
