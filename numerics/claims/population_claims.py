@@ -613,9 +613,11 @@ def _p4c(ctx: Context, printed: dict) -> Verdict:
                              "max_diff": max(diffs.values()), "tolerance": tol, "ok": good})
     st = "confirmed" if ok else "refuted"
     md = max(r["max_diff"] for r in rows)
+    worst_frac = max(r["max_diff"] / r["tolerance"] for r in rows)
     return Verdict(P4_SUB[2].id, st,
                    summary=f"printed series (n = {n}) = closed = −dΦ/dm within bounds at "
-                   f"{len(rows)} points (max diff {md:.1e})",
+                   f"{len(rows)} points (max diff {md:.1e}; max diff/tolerance "
+                   f"{worst_frac:.2f})",
                    evidence={"points": rows, "activations": acts,
                              "h_series_bound_too_small": own_bound_needed[:10],
                              "h_series_bound_too_small_count": len(own_bound_needed)},
@@ -1037,6 +1039,7 @@ def _r15a(ctx: Context, printed: dict) -> Verdict:
     rows = []
     ok = True
     rel = True
+    fast = True
     for act in exact_activations(ctx):
         mu = exact_mus(act)
         for inst in exact_instances(ctx):
@@ -1046,18 +1049,21 @@ def _r15a(ctx: Context, printed: dict) -> Verdict:
             for l in range(len(mu) - 1):
                 term = sp.together(printed["term"](l, mu, G, lam, c, chat, xi))
                 lim = sp.limit(term, XIBAR, sp.oo)
+                rate = sp.limit(term * XIBAR**2, XIBAR, sp.oo)  # finite: decays ≥ ξ̄^{-2}
                 good = lim == 0
                 ok &= bool(good)
+                fast &= bool(rate.is_finite)
                 # relation to Prop. 4: its inner s ≥ 1 sum = the printed term × q^{l+1}
                 inner = sum(math.comb(l + s, l) * (l + s + 1) * mu[l + s + 1] ** 2
                             * q ** (l + s + 1) * pr.T_prop4(l, s, G, lam, c, chat)
                             for s in range(1, len(mu) - 1 - l))
                 rel &= bool(sp.simplify(inner - term * q ** (l + 1)) == 0)
                 rows.append({"activation": act.name, "instance": inst.label, "l": l,
-                             "limit": str(lim)})
+                             "limit": str(lim), "lim xibar^2*term": str(rate)})
     return Verdict(R15_SUB[0].id, "confirmed" if ok else "refuted",
                    summary=f"the printed term → 0 as ξ̄ → ∞ (sympy limit) in all {len(rows)} "
-                   "(activation, instance, l) cases; it decays like ξ̄^{-2}",
+                   "(activation, instance, l) cases; ξ̄²·term has a finite limit in "
+                   f"{'all' if fast else 'not all'} (decay at least like ξ̄^-2)",
                    evidence={"cases": rows[:40], "count": len(rows),
                              "printed_term_times_q^(l+1)_is_prop4_inner_sum": rel,
                              "note": "the printed term has (1/(1+ξ²/k))^s where Prop. 4 has "
