@@ -916,7 +916,11 @@ def _eq7e(ctx: Context, printed: dict, data) -> Verdict:
                              "A_B_same_sign": same_sign_AB,
                              "mixed_although_A_B_same_sign": mixed_when_AB_same,
                              "example": example},
-                   tolerance=_EXACT, justification="exact coefficients; A, B exact",
+                   tolerance=_EXACT,
+                   justification="exact coefficients; A, B exact. The corrected statement "
+                   "rests on DC-EQ7.d (h − the two printed even sums is exactly the odd part), "
+                   "so each even coefficient is 2A·(non-negative) + 2B·(non-negative) as "
+                   "printed on p.11; here also: no mixed signs when sign(A) = sign(B)",
                    convention=CONV + "; orthonormal, ξ = 1", seeds=[ctx.seed, 406],
                    sizes={"k": [3, 4], "draws": n}, seconds=round(time.perf_counter() - t0, 3))
 
