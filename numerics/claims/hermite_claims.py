@@ -592,7 +592,7 @@ def _a6e(ctx: Context, printed: dict, fits) -> Verdict:
                    convention=CONV_H, seconds=round(time.perf_counter() - t0, 3))
 
 
-def check_a6(ctx: Context, printed: dict | None = None) -> list[Verdict]:
+def check_a6(ctx: Context, printed: dict | None = None, figdir=None) -> list[Verdict]:
     """DC-A6: Assumption 6 for the named activations, and Remarks 9–10 (sub-checks a–e;
     tests/test_claims_population.py runs it).
 
@@ -601,10 +601,47 @@ def check_a6(ctx: Context, printed: dict | None = None) -> list[Verdict]:
     """
     printed = {**PRINTED_A6, **(printed or {})}
     fits = _fits(ctx, printed)
-    return _clean([_a6a(ctx, printed), _a6b(ctx, printed, fits), _a6c(ctx, printed),
+    b = _a6b(ctx, printed, fits)
+    if figdir is not None:
+        b.figures.append(str(_decay_figure(fits, ctx, figdir)))
+    return _clean([_a6a(ctx, printed), b, _a6c(ctx, printed),
                    _a6d(ctx, printed), _a6e(ctx, printed, fits)])
+
+
+def _decay_figure(fits: dict, ctx: Context, figdir) -> str:
+    """|μ_p| against p (log-log) with the fitted power laws of DC-A6.b."""
+    from pathlib import Path
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    pmax = ctx.size(24, 30)
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    colours = plt.cm.tab20(np.linspace(0, 1, max(len(fits), 2)))
+    for (n, f), col, mk in zip(fits.items(), colours, itertools.cycle("os^Dv<>"), strict=False):
+        mu = np.abs(hermite.mu_array(n, pmax))
+        p = np.arange(1, pmax + 1)
+        nz = mu[1:] > 1e-30
+        (line,) = ax.loglog(p[nz], mu[1:][nz], mk, ms=3, color=col, label=f"{n}: {f.kind}")
+        if f.kind == "power":
+            ax.loglog(p, f.C * p ** (-1.0 - f.rho), "-", lw=0.8, color=line.get_color())
+    ax.loglog(np.arange(1, pmax + 1), 1.0 / np.arange(1, pmax + 1), "k--", lw=0.8,
+              label="1/p (no decay beyond linear)")
+    ax.set_xlabel("p")
+    ax.set_ylabel("|μ_p(σ)|")
+    ax.set_title("Assumption 6.2: |μ_p| ≤ C p^(−1−ρ) (fitted lines for power-law decay)",
+                 fontsize=9)
+    ax.set_ylim(1e-8, 3)
+    ax.legend(fontsize=7, ncol=2)
+    path = Path(figdir) / "DC-A6-decay.png"
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return str(path)
 
 
 A6 = register(Claim("DC-A6", "Assumption 6 (App. A.1, p.18), Remarks 9–10",
                     "Assumption 6 for the named activations; Remarks 9–10", CONV_H, A6_SUB,
-                    check_a6, needs="numerics"))
+                    lambda ctx, figdir=None: check_a6(ctx, figdir=figdir), needs="numerics",
+                    wants_figdir=True))
