@@ -48,6 +48,8 @@ def _json(obj):
         return int(obj)
     if isinstance(obj, np.floating):
         return float(obj)
+    if isinstance(obj, np.ndarray):
+        return _json(obj.tolist())
     if isinstance(obj, sp.Basic):
         return str(obj)
     if type(obj).__name__ == "mpf":
