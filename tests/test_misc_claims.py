@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 
 import numpy as np
 import pytest
@@ -18,9 +19,15 @@ from theory import population
 QUICK = Context(profile="quick")
 
 
+_CPU: dict[str, float] = {}
+
+
 @pytest.fixture(scope="module")
 def verdicts():
-    return {c.id: run_claim(c, QUICK) for c in (mc.R14, mc.P18, mc.T36)}
+    t0 = time.process_time()  # CPU time: the machine is shared, wall time is not ours
+    out = {c.id: run_claim(c, QUICK) for c in (mc.R14, mc.P18, mc.T36)}
+    _CPU["quick"] = time.process_time() - t0
+    return out
 
 
 FOUND = {
@@ -40,8 +47,8 @@ def test_each_claim_returns_its_declared_subchecks_with_the_found_statuses(verdi
         assert v.status != "erratum" or v.corrected
 
 
-def test_quick_profile_of_the_three_claims_is_fast(verdicts):
-    assert sum(v.seconds for vs in verdicts.values() for v in vs) < 15
+def test_quick_profile_of_the_three_claims_takes_at_most_10_cpu_seconds(verdicts):
+    assert _CPU["quick"] <= 10
 
 
 def test_r14_with_the_models_swapped_is_confirmed():

@@ -720,7 +720,7 @@ def _t36d(ctx: Context, printed: tm.Thm36Printed) -> Verdict:
     rng = np.random.default_rng([ctx.seed, _T36_STREAM, 4])
     grid, eps_list = _t36_grid(ctx, rng)
     rows, bad = [], []
-    steps = ctx.size(14, 18, 24)
+    steps = ctx.size(12, 14, 24)
     for act, k, s, xin, xi, lam in grid:
         C = float(tm.sharp_c_sigma(act))
         G = np.eye(k).tolist()
