@@ -633,7 +633,10 @@ def _t36_grid(ctx: Context, rng: np.random.Generator):
             s = [int(v) for v in rng.choice([-1, 1], k)]
             for xi_name, xi in (("1", 1.0), ("√k", math.sqrt(k))):
                 lam = [1.0] * k if k <= 2 else [float(v) for v in rng.uniform(0.5, 1.5, k)]
-                out.append((act, k, s, xi_name, xi, lam))
+                out.append((act, k, s, xi_name, xi, lam, np.eye(k).tolist()))
+            if ctx.profile != "quick" and k >= 4:  # unit rows, not orthonormal (G_ij = 0.3)
+                G = (0.7 * np.eye(k) + 0.3).tolist()
+                out.append((act, k, s, "1, G_ij = 0.3", 1.0, [1.0] * k, G))
     return out, eps
 
 
@@ -667,12 +670,12 @@ def _t36c(ctx: Context, printed: tm.Thm36Printed) -> Verdict:
     grid, _ = _t36_grid(ctx, rng)
     oms = [0.3, 0.03, 0.003]
     rows, worst, bad = [], 0.0, []
-    for act, k, s, xin, xi, lam in grid:
+    for act, k, s, xin, xi, lam, G in grid:
         C = float(tm.sharp_c_sigma(act))
         for om in oms:
             for sgn in (1, -1):
                 m = sgn * (1 - om)
-                cand = tm.t36_losses(act, np.eye(k).tolist(), lam, s, m, xi)["candidate"]
+                cand = tm.t36_losses(act, G, lam, s, m, xi)["candidate"]
                 bound = float(printed.proof_bound.subs({tm.CS: C, tm.LMAX: max(lam), tm.KS: k,
                                                         tm.XI: xi, sp.Symbol("OM",
                                                                              positive=True): om}))
@@ -695,7 +698,7 @@ def _t36c(ctx: Context, printed: tm.Thm36Printed) -> Verdict:
                    tolerance="candidate loss ≤ bound, losses at 40 digits (mpmath)",
                    justification="exact kernels K (closed forms) at 40 digits; the only error is "
                                  "rounding far below the margins",
-                   convention="normalised rows (F.2), orthonormal w_i, û ⊥ span(W)",
+                   convention="normalised rows (F.2), unit w_i, û ⊥ span(W)",
                    seeds=[ctx.seed, _T36_STREAM, 3], sizes={"grid": len(grid), "1−|m|": oms},
                    seconds=round(time.perf_counter() - t0, 3))
 
@@ -721,27 +724,28 @@ def _t36d(ctx: Context, printed: tm.Thm36Printed) -> Verdict:
     grid, eps_list = _t36_grid(ctx, rng)
     rows, bad = [], []
     steps = ctx.size(12, 14, 24)
-    for act, k, s, xin, xi, lam in grid:
+    for act, k, s, xin, xi, lam, G in grid:
         C = float(tm.sharp_c_sigma(act))
-        G = np.eye(k).tolist()
         for eps in eps_list:
             thr = tm.t36_threshold(printed, eps, k, xi, C, max(lam))
             losses = {}
             for sgn in (1, -1):
                 m = sgn * (1 - min(thr, 1.0))
                 losses[sgn] = float(tm.t36_losses(act, G, lam, s, m, xi)["best"])
-            om_eps = _m_eps(act, G, lam, s, xi, eps, steps)
-            c_impl = eps * (k + xi**2) / (2 * max(lam) ** 2 * xi**2 * k**2 * om_eps)
             row = {"σ": act, "k": k, "ξ": xin, "ε": eps, "C_σ": C, "threshold": thr,
                    "best loss at threshold (m > 0)": losses[1],
-                   "best loss at threshold (m < 0)": losses[-1],
-                   "1 − m_ε (largest with best loss ≤ ε)": om_eps,
-                   "implied C_σ": c_impl, "slack (1 − m_ε)/threshold": om_eps / thr}
+                   "best loss at threshold (m < 0)": losses[-1]}
+            if ctx.profile == "paper" or eps == 1e-2:  # implied C: ε-independent (checked)
+                om_eps = _m_eps(act, G, lam, s, xi, eps, steps)
+                row["1 − m_ε (largest with best loss ≤ ε)"] = om_eps
+                row["implied C_σ"] = eps * (k + xi**2) / (2 * max(lam) ** 2 * xi**2 * k**2
+                                                          * om_eps)
+                row["slack (1 − m_ε)/threshold"] = om_eps / thr
             rows.append(row)
             if max(losses.values()) > eps:
                 bad.append(row)
     ok = not bad
-    slack = [r["slack (1 − m_ε)/threshold"] for r in rows]
+    slack = [r["slack (1 − m_ε)/threshold"] for r in rows if "slack (1 − m_ε)/threshold" in r]
     return Verdict(
         T36_SUB[3].id, "confirmed" if ok else "refuted",
         summary=(f"best family member has loss ≤ ε at the threshold in all {len(rows)} cases; "
@@ -753,10 +757,13 @@ def _t36d(ctx: Context, printed: tm.Thm36Printed) -> Verdict:
                               "Lip(σ)² would give a smaller threshold",
                   "witness": "population least squares over the 2k features of Eq. (17) at 40 "
                              "digits: ‖f*‖² − bᵀM⁺b through the closed-form dual kernel K",
-                  "implied C_σ": "the C that makes the printed threshold equal 1 − m_ε"},
+                  "implied C_σ": "the C that makes the printed threshold equal 1 − m_ε (bisection "
+                                 "in log(1 − m), at ε = 0.01; all ε in the paper profile: it "
+                                 "barely depends on ε, the loss being ≈ linear in 1 − m)"},
         tolerance="best loss ≤ ε; 40-digit arithmetic", justification="exact kernels; the "
         "pseudo-inverse drops eigenvalues below 1e-20·max (reported per case in the witness)",
-        convention="normalised rows (F.2), orthonormal w_i, û ⊥ span(W), c ∈ {±1/√k}^k",
+        convention="normalised rows (F.2), unit w_i (orthonormal; standard adds G_ij = 0.3), "
+                   "û ⊥ span(W), c ∈ {±1/√k}^k",
         seeds=[ctx.seed, _T36_STREAM, 4],
         sizes={"grid (σ, k, ξ)": len(grid), "ε": eps_list, "bisection steps": steps},
         seconds=round(time.perf_counter() - t0, 3))
