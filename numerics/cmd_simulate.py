@@ -1,0 +1,375 @@
+"""``lowrank simulate``: online SGD of Eq. (4) (§2) on one instance, many runs, with the population
+recursion of §3.1 overlaid.
+
+Engines: ``reduced`` (default; the exact O(k) Markov chain of model.md's Derivation 1, any d) and
+``full`` (the algorithm as printed in R^d, the reference). Both from :mod:`numerics.sgd`.
+Seeds: the instance is drawn from ``numpy.random.default_rng(seed)`` (the same instance as
+``lowrank derive --seed``), the runs from ``default_rng([seed, 1])``; same options, same output.
+
+Population recursion (§3.1, Eq. 5 without noise, App. C.1): ``m̄_{t+1} = m̄_t + η h(m̄_t)(1 − m̄_t²)``
+with h from :func:`theory.population.hfun`, started at ``m0`` or at the runs' median m_0. Defined
+only where Prop. 4 gives h: u, û ⊥ span(W) (variant ``frozen``, α = 0), normalised or raw rows,
+ĉ frozen; otherwise the output says "no ODE" and why. h is tabulated on 4001 points of [−1, 1]
+and interpolated linearly (error ≤ Δ²/8 · max|h''|, Δ = 5·10⁻⁴).
+
+JSON output (``--json``), schema ``lowrank-simulate/1``:
+
+* ``instance``: d, k, ξ, act, convention, features, λ law, c law, α, rank, seed, file, and the
+  arrays λ, c, ĉ (not W, u: see ``--save-instance``);
+* ``settings``: engine, variant, runs, steps, lr (and whether it is the default 0.1/d), lr_c,
+  m0, sign_flip, h0_sign, eps, r, record_every, seeds;
+* ``steps``: the recorded step counts t; ``m``: every run's m_t on them (runs × len(steps));
+  ``m_final``: every run's last m; ``quantiles``: median, q10, q90 of m_t across runs;
+  ``loss``: per run, the mean per-sample loss over each recording window (NaN at t = 0);
+  ``cc``: <ĉ_t, c> (joint variant) or null;
+* ``first_passage``: eps, r, ``t_success`` (first t with m_t² ≥ 1 − eps, −1 if never) and
+  ``t_escape`` (first t with |m_t| > r) per run, and the fraction of runs that succeeded;
+* ``ode``: ``{"defined", "reason", "m0", "m" (on the same steps), "t_success", "t_escape"}``;
+* ``seconds``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+import numpy as np
+
+from numerics.cliutil import die, dump_json, write_atomic
+
+EXAMPLES = """
+\b
+Examples:
+  lowrank simulate                                  # ReLU, d = 100, k = 4, 32 runs, reduced chain
+  lowrank simulate --act erf --d 2000 --k 50 --runs 10 --steps 200000 --plot m.png
+  lowrank simulate --act "x**3 - 3*x" --m0 0.3 --json > he3.json
+  lowrank simulate --engine full --d 60 --runs 16 --variant joint --lr-c 0.01
+  lowrank simulate --convention appB --features random --c sphere --h0-sign +1
+  lowrank simulate --glm --act relu --k 4 --d 400 --save-instance glm
+  lowrank simulate --instance glm --engine full --runs 8
+
+\b
+Variants (--variant, flags joined by +): frozen (Eq. 4: ĉ frozen, gradient projected off span W
+and onto the sphere's tangent space), joint (ĉ trained too, on S^{k−1}, step --lr-c),
+unprojected (no projection off span W; û₀ uniform on S^{d−1}), alpha (u has a part α = --alpha in
+span W), linearised (the kernel student of Fig. 3), scratch (all k rows trained from a random
+start; --engine full only).
+
+\b
+The learning rate defaults to η = 0.1/d: η must scale like 1/d, and ηd be small, for SGD to
+follow the population recursion (the noise term η²(d − k − 2)V(m)/2 of model.md's Derivation 2
+makes SGD plateau below |m| = 1 when ηd is not small). Steps default to 200·d (ODE time ηt = 20).
+Without --m0, û₀ is uniform on the unit sphere of span(W)^⊥ and flipped so that sign(m₀) =
+sign(h(0)) (the theorems' assumption; --no-sign-flip keeps it as drawn); h(0) comes from theory
+for normalised/raw rows, and the App. B convention needs --h0-sign. Bad input: one line on
+stderr, exit status 2.
+"""
+
+VARIANT_HELP = ("frozen | joint | unprojected | alpha | linearised | scratch, joined by + "
+                "(see below)")
+
+
+@click.command(name="simulate", epilog=EXAMPLES)
+@click.option("--act", default="relu", show_default=True,
+              help="Activation: a name (relu, erf, tanh, He3, …) or an expression in x.")
+@click.option("--k", "k", default=4, show_default=True, type=click.IntRange(1, 5000),
+              help="Number of neurons (rank of W).")
+@click.option("--d", "d", default=100, show_default=True, type=click.IntRange(3, 10**8),
+              help="Input dimension (d ≥ k + 3).")
+@click.option("--xi", default=1.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Perturbation scale ξ.")
+@click.option("--features", default="orthonormal", show_default=True,
+              type=click.Choice(["orthonormal", "random", "separated", "glm"]))
+@click.option("--lam", default="equal", show_default=True, type=click.Choice(["equal", "random"]))
+@click.option("--c", "c_law", default="quantised", show_default=True,
+              type=click.Choice(["quantised", "sphere"]), help="Law of c and ĉ.")
+@click.option("--convention", default="normalised", show_default=True,
+              type=click.Choice(["normalised", "raw", "appB"]))
+@click.option("--alpha", default=0.0, show_default=True, type=click.FloatRange(0, 1),
+              help="α = ‖Π_W u‖ (0: Assumption 2).")
+@click.option("--glm", is_flag=True, help="The GLM instance of §1.2 (same as --features glm).")
+@click.option("--instance", "instance_file", default=None, type=click.Path(dir_okay=False),
+              help="Load the instance from FILE (.json + .npz); instance options are ignored.")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--engine", default="reduced", show_default=True,
+              type=click.Choice(["reduced", "full"]))
+@click.option("--runs", default=32, show_default=True, type=click.IntRange(1, 10**6))
+@click.option("--steps", default=None, type=click.IntRange(0, 10**10),
+              help="SGD steps [default: 200·d].")
+@click.option("--lr", default=None, type=click.FloatRange(min=0, min_open=True),
+              help="Learning rate η [default: 0.1/d].")
+@click.option("--lr-c", "lr_c", default=None, type=click.FloatRange(min=0, min_open=True),
+              help="Learning rate of ĉ (joint variant) [default: --lr].")
+@click.option("--variant", default="frozen", show_default=True, help=VARIANT_HELP)
+@click.option("--m0", default=None, type=click.FloatRange(-1, 1),
+              help="Start every run at m₀ = <û₀, u> = M0 (no sign flip).")
+@click.option("--no-sign-flip", "no_sign_flip", is_flag=True,
+              help="Do not flip û₀ to make sign(m₀) = sign(h(0)).")
+@click.option("--h0-sign", "h0_sign", default=None, type=click.Choice(["+1", "-1"]),
+              help="Sign of h(0) for the flip (required for --convention appB).")
+@click.option("--record-every", "record_every", default=None, type=click.IntRange(1, None),
+              help="Record m_t every N steps [default: steps/100].")
+@click.option("--eps", default=0.05, show_default=True,
+              type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              help="Success: m_t² ≥ 1 − eps (Thms. 11–13).")
+@click.option("--r", "r_esc", default=0.5, show_default=True,
+              type=click.FloatRange(0, 1, max_open=True), help="Escape: |m_t| > r.")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar on stderr [default: on when stderr is a terminal].")
+@click.option("--plot", "plot_file", default=None, type=click.Path(dir_okay=False),
+              help="Write m_t quantile bands and the population recursion (PNG).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (see module doc).")
+@click.option("--save-instance", "save_file", default=None, type=click.Path(dir_okay=False),
+              help="Save the instance as FILE.json + FILE.npz.")
+def cmd_simulate(act, k, d, xi, features, lam, c_law, convention, alpha, glm, instance_file,
+                 seed, engine, runs, steps, lr, lr_c, variant, m0, no_sign_flip, h0_sign,
+                 record_every, eps, r_esc, progress, plot_file, as_json, save_file):
+    """Run online SGD (Eq. 4) on one instance and compare m_t with the population recursion."""
+    from theory.activations import ActivationError
+
+    if glm:
+        features = "glm"
+    try:
+        inst = _instance(act, k=k, d=d, xi=xi, features=features, lam=lam, c_law=c_law,
+                         convention=convention, alpha=alpha, seed=seed,
+                         instance_file=instance_file)
+        inst.activation.require_gradient()
+        from numerics.sgd import parse_variant
+
+        var = parse_variant(variant, inst)
+    except (ActivationError, ValueError, FileNotFoundError, OSError, KeyError) as err:
+        die(str(err))
+    if inst.d < inst.rank + 3:
+        die(f"--d must be at least rank(W) + 3 = {inst.rank + 3} (Derivation 1 needs d ≥ "
+            "rank(W) + 3)")
+    if var.scratch and engine != "full":
+        die("variant 'scratch' needs --engine full")
+    sign_flip = not no_sign_flip
+    if inst.convention == "appB" and m0 is None and sign_flip and h0_sign is None:
+        die("the App. B convention has no h(0) from theory: give --h0-sign +1|-1, --m0 or "
+            "--no-sign-flip")
+    if progress is None:
+        progress = sys.stderr.isatty()
+    settings = {
+        "engine": engine, "variant": var.name, "runs": runs,
+        "steps": 200 * inst.d if steps is None else steps,
+        "lr": 0.1 / inst.d if lr is None else lr, "lr_default": lr is None, "lr_c": lr_c,
+        "m0": m0, "sign_flip": sign_flip, "h0_sign": None if h0_sign is None else
+        float(h0_sign), "eps": eps, "r": r_esc, "record_every": record_every,
+        "seed": seed, "run_seed": [seed, 1],
+    }
+    try:
+        result = simulate(inst, settings, progress=progress)
+    except (ActivationError, ValueError) as err:
+        die(str(err))
+    result["instance"] = _instance_dict(inst, seed=seed, file=instance_file)
+    if save_file:
+        try:
+            inst.save(_stem(save_file))
+        except OSError as err:
+            die(str(err))
+    if plot_file:
+        _plot(result, plot_file)
+    if as_json:
+        click.echo(dump_json(result))
+        return
+    click.echo(_text(result))
+
+
+def simulate(inst, settings: dict, progress: bool = False) -> dict:
+    """Run the engine with ``settings`` (as built by the command) and return the JSON document
+    (without ``instance``). See the module docstring for the fields.
+
+    >>> from numerics.problem import make_instance
+    >>> inst = make_instance(np.random.default_rng(0), d=20, k=2, xi=1.0, act="relu")
+    >>> s = {"engine": "full", "variant": "frozen", "runs": 3, "steps": 40, "lr": 0.02,
+    ...      "lr_c": None, "m0": 0.3, "sign_flip": True, "h0_sign": None, "eps": 0.05,
+    ...      "r": 0.5, "record_every": 20, "seed": 0, "run_seed": [0, 1]}
+    >>> out = simulate(inst, s)
+    >>> out["steps"].tolist(), len(out["m"]), out["ode"]["defined"]
+    ([0, 20, 40], 3, True)
+    """
+    from numerics.sgd import full, reduced
+
+    t0 = time.perf_counter()
+    engine = full if settings["engine"] == "full" else reduced
+    tr = engine.run(inst, np.random.default_rng(settings["run_seed"]), runs=settings["runs"],
+                    steps=settings["steps"], lr=settings["lr"],
+                    record_every=settings["record_every"], m0=settings["m0"],
+                    sign_flip=settings["sign_flip"], h0_sign=settings["h0_sign"],
+                    variant=settings["variant"], lr_c=settings["lr_c"], eps=settings["eps"],
+                    r=settings["r"], progress=progress)
+    M = tr.m
+    q10, med, q90 = np.quantile(M, [0.1, 0.5, 0.9], axis=0)
+    m_start = settings["m0"] if settings["m0"] is not None else float(np.median(M[:, 0]))
+    ode = population_ode(inst, settings["variant"], m_start, settings["lr"], tr.steps,
+                         settings["eps"], settings["r"])
+    return {
+        "schema": "lowrank-simulate/1",
+        "settings": {**settings, "h0_sign_used": tr.settings.get("h0_sign"),
+                     "convention": inst.convention},
+        "steps": tr.steps,
+        "m": M,
+        "m_final": tr.m_final,
+        "quantiles": {"q10": q10, "median": med, "q90": q90},
+        "loss": tr.loss,
+        "cc": tr.cc,
+        "first_passage": {"eps": tr.eps, "r": tr.r, "t_success": tr.t_success,
+                          "t_escape": tr.t_escape,
+                          "fraction_success": float(np.mean(tr.t_success >= 0))},
+        "ode": ode,
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
+
+
+def population_ode(inst, variant: str, m0: float, lr: float, steps: np.ndarray, eps: float,
+                   r: float) -> dict:
+    """The population recursion ``m̄_{t+1} = m̄_t + η h(m̄_t)(1 − m̄_t²)`` (§3.1, App. C.1) on the
+    recorded ``steps``, with its first passages; ``{"defined": False, "reason": …}`` where
+    Prop. 4's h does not apply (see the module docstring).
+
+    >>> from numerics.problem import make_instance
+    >>> inst = make_instance(np.random.default_rng(0), d=20, k=2, xi=1.0, act="He3")
+    >>> o = population_ode(inst, "frozen", 0.0, 0.01, np.array([0, 10]), 0.05, 0.5)
+    >>> o["defined"], o["m"][0]
+    (True, 0.0)
+    """
+    from numerics.sgd import parse_variant
+    from theory.population import hfun
+
+    var = parse_variant(variant)
+    reason = None
+    if var.joint or var.linear or var.scratch or not var.project or "alpha" in var.name:
+        reason = f"variant {var.name!r}: Prop. 4's h needs ĉ frozen and û ⊥ span W"
+    elif inst.alpha > 1e-12:
+        reason = "u has a part in span W (α > 0): Φ is not a function of m alone"
+    elif inst.convention not in ("normalised", "raw"):
+        reason = f"no h(m) from theory in the {inst.convention} convention"
+    if reason:
+        return {"defined": False, "reason": "no ODE: " + reason}
+    h = hfun(inst.gram(), inst.lam, inst.c, inst.chat, inst.xi, inst.act, inst.convention)
+    # endpoints pulled in by 1e-12 so rounding cannot push a correlation past 1 (arcsin)
+    grid = np.linspace(-1.0, 1.0, 4001) * (1 - 1e-12)
+    table = np.asarray(h(grid), float)
+    path, t_succ, t_esc = _recursion(table, float(m0), float(lr), np.asarray(steps), eps, r)
+    return {"defined": True, "reason": None, "m0": float(m0), "m": path,
+            "t_success": t_succ, "t_escape": t_esc,
+            "h_table": "4001 points on [-1, 1], linear interpolation"}
+
+
+def _recursion(table: np.ndarray, m: float, lr: float, steps: np.ndarray, eps: float,
+               r: float) -> tuple[list[float], int, int]:
+    # The 5-line population recursion, inline until numerics.ode (a colleague's) provides
+    # population_recursion; a scalar loop because each step needs the previous one.
+    n = len(table) - 1
+    want = set(int(s) for s in steps)
+    out, t_succ, t_esc = {}, -1, -1
+    for t in range(int(steps[-1]) + 1):
+        if t in want:
+            out[t] = m
+        if t_succ < 0 and m * m >= 1 - eps:
+            t_succ = t
+        if t_esc < 0 and abs(m) > r:
+            t_esc = t
+        x = min(max((m + 1.0) * n / 2.0, 0.0), n - 1e-9)
+        i = int(x)
+        hm = table[i] + (x - i) * (table[i + 1] - table[i])
+        m = min(max(m + lr * hm * (1.0 - m * m), -1.0), 1.0)
+    return [out[int(s)] for s in steps], t_succ, t_esc
+
+
+def _stem(path: str) -> str:
+    stem = str(path)
+    for suffix in (".json", ".npz"):
+        if stem.endswith(suffix):
+            stem = stem[: -len(suffix)]
+    return stem
+
+
+def _instance(act, *, k, d, xi, features, lam, c_law, convention, alpha, seed, instance_file):
+    from numerics import problem
+
+    if instance_file:
+        return problem.Instance.load(_stem(instance_file))
+    if d < k + 3:
+        raise ValueError(f"--d must be at least k + 3 = {k + 3} (Derivation 1 needs d ≥ "
+                         "rank(W) + 3)")
+    rng = np.random.default_rng(seed)
+    return problem.make_instance(rng, d=d, k=k, xi=xi, act=act, features=features, lam=lam,
+                                 c=c_law, convention=convention, alpha=alpha, seed=seed)
+
+
+def _instance_dict(inst, *, seed, file) -> dict:
+    meta = inst.meta or {}
+    return {"d": inst.d, "k": inst.k, "xi": inst.xi, "act": inst.act,
+            "convention": inst.convention, "features": meta.get("features"),
+            "lam": meta.get("lam"), "c": meta.get("c"), "alpha": inst.alpha, "rank": inst.rank,
+            "seed": meta.get("seed", seed), "file": file, "lam_values": inst.lam,
+            "c_values": inst.c, "chat_values": inst.chat}
+
+
+def _text(res: dict) -> str:
+    s, inst = res["settings"], res["instance"]
+    fp = res["first_passage"]
+    mf = np.asarray(res["m_final"])
+    lines = [
+        f"instance: σ = {inst['act']}, d = {inst['d']}, k = {inst['k']}, ξ = {inst['xi']}, "
+        f"{inst['convention']} rows, features {inst['features']}, α = {inst['alpha']:.3g}, "
+        f"seed {inst['seed']}",
+        f"SGD: engine {s['engine']}, variant {s['variant']}, {s['runs']} runs × {s['steps']} "
+        f"steps, η = {s['lr']:.4g}" + (" (default 0.1/d)" if s["lr_default"] else ""),
+        f"m_T: median {np.median(mf):+.4f}, 10–90% [{np.quantile(mf, 0.1):+.4f}, "
+        f"{np.quantile(mf, 0.9):+.4f}]; m_T² ≥ 1 − {fp['eps']}: "
+        f"{100 * fp['fraction_success']:.0f}% of runs",
+    ]
+    ts = np.asarray(fp["t_success"])
+    if (ts >= 0).any():
+        lines.append(f"first passage m² ≥ 1 − eps: median over successful runs "
+                     f"{int(np.median(ts[ts >= 0]))} steps")
+    ode = res["ode"]
+    if ode["defined"]:
+        lines.append(f"population recursion from m̄_0 = {ode['m0']:+.4f}: m̄_T = "
+                     f"{ode['m'][-1]:+.4f}, first passage "
+                     f"{ode['t_success'] if ode['t_success'] >= 0 else 'not reached'}")
+    else:
+        lines.append(ode["reason"])
+    lines.append(f"({res['seconds']:.2f} s)")
+    return "\n".join(lines)
+
+
+def _plot(res: dict, path: str) -> None:
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    t = np.asarray(res["steps"])
+    q = res["quantiles"]
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    ax.fill_between(t, q["q10"], q["q90"], alpha=0.3, label="SGD 10–90% across runs")
+    ax.plot(t, q["median"], lw=1.5, label="SGD median")
+    ode = res["ode"]
+    if ode["defined"]:
+        ax.plot(t, ode["m"], "k--", lw=1.2, label="population recursion")
+    else:
+        ax.text(0.02, 0.04, ode["reason"], transform=ax.transAxes, fontsize=7)
+    s, inst = res["settings"], res["instance"]
+    ax.set_title(f"σ = {inst['act']}, d = {inst['d']}, k = {inst['k']}, ξ = {inst['xi']}, "
+                 f"{inst['convention']}; {s['engine']}/{s['variant']}, {s['runs']} runs, "
+                 f"η = {s['lr']:.3g}", fontsize=8)
+    ax.set_xlabel("step t")
+    ax.set_ylabel("m_t = <u, û_t>")
+    ax.axhline(0, c="gray", lw=0.5)
+    ax.set_ylim(-1.02, 1.02)
+    ax.legend(fontsize=8, loc="best")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    write_atomic(path, buf.getvalue())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    cmd_simulate(sys.argv[1:])
