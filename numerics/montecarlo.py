@@ -61,9 +61,11 @@ class MCGradient:
     """A Monte Carlo estimate of the spherical population gradient at one û (see module doc).
 
     ``G`` is the estimated vector (length d); ``e`` the printed direction; ``orth_dof`` is D;
-    ``span_w`` the mean span(W) coordinates of ``(I − ûûᵀ)∇ℓ`` and ``span_w_stat`` their
-    Hotelling statistic (≈ χ²_r if zero); ``pred``/``pred_error`` the prediction
-    ``−h(m)‖u − mû‖`` and its error bound (None without a theory for the convention).
+    ``span_w`` the mean span(W) coordinates of ``(I − ûûᵀ)∇ℓ`` (basis ``Q = Wᵀ L⁻ᵀ``, L the
+    Cholesky factor of WWᵀ; Q = Wᵀ for orthonormal rows), ``span_w_cov`` the estimated
+    covariance of that mean and ``span_w_stat`` its Hotelling statistic (≈ χ²_r if zero);
+    ``pred``/``pred_error`` the prediction ``−h(m)‖u − mû‖`` and its error bound (None
+    without a theory for the convention).
     """
 
     m: float
@@ -78,6 +80,7 @@ class MCGradient:
     orth_noise: float
     orth_dof: int
     span_w: np.ndarray
+    span_w_cov: np.ndarray
     span_w_stat: float
     span_w_noise: float
     pred: float | None
@@ -258,12 +261,13 @@ def spherical_gradient(inst: Instance, uhat: np.ndarray, rng: np.random.Generato
         stat = float(n * sw @ np.linalg.solve(cov_w, sw))
         w_noise = math.sqrt(max(float(np.trace(cov_w)), 0.0) / n)
     else:
-        sw, stat, w_noise = np.zeros(0), 0.0, 0.0
+        sw, cov_w, stat, w_noise = np.zeros(0), np.zeros((0, 0)), 0.0, 0.0
     pr = prediction(inst, m)
     return MCGradient(
         m=m, n=n, convention=inst.convention, uhat=uhat.copy(), G=G, e=e, along=along,
         along_se=math.sqrt(max(var_a, 0.0) / n), orth_norm=orth,
         orth_noise=math.sqrt(max(tr_cov, 0.0) / n), orth_dof=d - r - 2, span_w=sw,
+        span_w_cov=cov_w / n,
         span_w_stat=stat, span_w_noise=w_noise,
         pred=None if pr is None else pr[0], pred_error=None if pr is None else pr[1],
         h=None if pr is None else pr[2], seconds=time.perf_counter() - t0)

@@ -7,6 +7,7 @@ never with these fixed seeds, which are not tuned: any seed works at that rate).
 
 import numpy as np
 import pytest
+import scipy.stats
 
 from numerics import montecarlo as mc
 from numerics.claims import Context
@@ -37,6 +38,36 @@ def test_mc_gradient_is_minus_h_times_u_minus_m_uhat(act):
         a, o = est.residual(p)
         assert abs(a) <= z * est.along_se + est.pred_error
         assert o / est.orth_noise <= bound
+
+
+def test_span_w_and_along_parts_match_finite_differences_of_the_exact_loss():
+    # He3 with unit-variance rows: E[σ(a)σ(b)] = 6ρ³ exactly (μ_3² = 6), so Φ(û) is exact for
+    # any unit û. Its derivative along a unit tangent direction w (w ⊥ û), by central
+    # differences (truncation ~ t²·|Φ'''| + rounding ~ 1e-16·|Φ|/t: below 1e-8 here), is an
+    # independent route to the components of (I − ûûᵀ)∇Φ, including the span(W) ones that
+    # Eq. 4's Π⊥ removes and Prop. 4 as printed does not mention
+    inst = _instance("He3")
+    rng = np.random.default_rng(9)
+    uh = mc.uhat_at(inst, 0.3, rng)
+    est = mc.spherical_gradient(inst, uh, rng, n=200_000)
+
+    def phi(v):
+        v = v / np.linalg.norm(v)
+        T, S = inst.teacher_rows(), inst.student_rows(v)
+        ll = np.outer(inst.lam, inst.lam)
+        return float((ll * 6 * ((T @ T.T) ** 3 + (S @ S.T) ** 3 - 2 * (T @ S.T) ** 3)).sum())
+
+    def fd(w, t=1e-5):
+        return (phi(uh + t * w) - phi(uh - t * w)) / (2 * t)
+
+    dirs = [*inst.W, est.e]  # orthonormal W: the span(W) coordinates are <w_j, ·>
+    values = [*est.span_w, est.along]
+    ses = [*np.sqrt(np.diag(est.span_w_cov)), est.along_se]
+    z = mc.bonferroni_z(ALPHA, len(dirs))
+    for w, v, se in zip(dirs, values, ses, strict=True):
+        assert abs(v - fd(w)) <= z * se + 1e-8
+    assert abs(fd(est.e) - est.pred) <= 1e-6 * (1 + abs(est.pred))  # theory = exact Φ'
+    assert est.span_w_stat > scipy.stats.chi2.isf(ALPHA, inst.k)  # the span(W) part ≠ 0
 
 
 def test_raw_rows_relu_matches_theory():
