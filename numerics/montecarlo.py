@@ -22,9 +22,9 @@ Reported, with ``e = (u − m û)/‖u − m û‖`` (the printed direction; u �
 * the part removed by Π⊥: the span(W) coordinates (orthonormal basis of span W) of the mean of
   ``(I − ûûᵀ)∇ℓ``, with a Hotelling statistic ``n s̄ᵀ Ŝ⁻¹ s̄ ≈ χ²_r`` for "it is zero" — the
   printed Prop. 4 writes ``(I − ûûᵀ)∇Φ`` without Π⊥;
-* the prediction ``−h(m)‖u − m û‖`` with h from :func:`theory.population.hfun` (value) and
-  :func:`theory.population.h_closed` (error bound): normalised and raw rows (the App. B
-  convention has no h there: prediction None).
+* the prediction ``−h(m)‖u − m û‖`` with h and its error bound from
+  :func:`theory.population.h_closed` (K' in closed form, or its Hermite series with a rigorous
+  truncation bound): normalised and raw rows (the App. B convention has no h there: None).
 
 Numerical limits: float64 sums over batches (relative rounding ~1e-16·√(n/batch), far below the
 Monte Carlo error); BLAS limited to one thread during the loop (threadpoolctl, if installed).
@@ -134,16 +134,14 @@ def prediction(inst: Instance, m: float) -> tuple[float, float, float] | None:
     >>> p == -h, err < 1e-10
     (True, True)
     """
-    from theory.population import h_closed, hfun
+    from theory.population import h_closed
 
     if inst.convention not in ("normalised", "raw"):
         return None
-    args = (inst.gram(), inst.lam, inst.c, inst.chat, inst.xi, inst.act, inst.convention)
-    h = float(hfun(*args)(np.array([float(m)]))[0])
-    hc = h_closed(float(m), *args)
-    err = hc.error + abs(hc.value - h)  # the two evaluations of the same closed form
+    hc = h_closed(float(m), inst.gram(), inst.lam, inst.c, inst.chat, inst.xi, inst.act,
+                  inst.convention)
     s = math.sqrt(max(0.0, 1.0 - m * m))
-    return -h * s, err * s, h
+    return -hc.value * s, hc.error * s, hc.value
 
 
 def bonferroni_z(alpha: float, pairs: int) -> float:

@@ -6,8 +6,9 @@ Convention: **normalised rows** (App. D.1, Eq. 11; Prop. 4's). Instances: orthon
 (Assumption 2), û ⊥ span(W) at a grid of overlaps m (Eq. 4's constraint set). The gradient is
 estimated by :func:`numerics.montecarlo.spherical_gradient` (the full engine's per-sample
 gradient, projected by Π⊥ and the tangent projector as in Eq. 4, averaged over n fresh samples);
-the prediction's h is :func:`theory.population.hfun` (the K' closed form; error bound from
-``h_closed``).
+the prediction's h and its error bound are :func:`theory.population.h_closed`'s (K' in closed
+form, or its Hermite series with a truncation bound; a typed activation without a closed K'
+costs ~10–20 s of quadrature for μ_p up to p = 60).
 
 Sub-checks, each over every (activation, m) pair, Bonferroni-corrected over the P pairs at
 family level α = 0.001:
