@@ -5,6 +5,8 @@ points of each test, so a correct implementation fails a test with probability â
 never with these fixed seeds, which are not tuned: any seed works at that rate).
 """
 
+import json
+
 import numpy as np
 import pytest
 import scipy.stats
@@ -139,6 +141,7 @@ def quick():
 
 def test_claim_is_supported_with_the_true_h(quick):
     a, b, c = quick
+    json.dumps([v.to_dict() for v in quick])  # evidence is JSON-clean
     assert (a.id, a.status) == ("DC-P4-MC.a", "supported")
     assert (b.id, b.status) == ("DC-P4-MC.b", "supported")
     assert {p["activation"] for p in a.evidence["points"]} == {"relu", "erf", "He3", USER}
@@ -173,3 +176,10 @@ def test_five_percent_error_in_h_is_refuted_where_resolvable(quick):
 
     v = check_p4_mc(Context(profile="quick"), predict=scaled)
     assert v[0].status == "refuted"
+
+
+@pytest.mark.slow
+def test_standard_profile_supports_prop4_with_the_projection():
+    a, b, c = check_p4_mc(Context(profile="standard"))
+    assert (a.status, b.status, c.status) == ("supported", "supported", "erratum")
+    assert a.sizes["d"] == 60 and a.sizes["n"] == 800_000
