@@ -1,0 +1,6 @@
+"""Experiments: one module per figure, theorem or prediction, each with a
+``run_*_experiment(profile, seed) -> list[dict]`` function and a printer.
+
+* :mod:`numerics.experiments.plateau` — the SGD plateau against the ODE predictions of
+  :mod:`numerics.ode` (model.md, Derivation 2).
+"""
