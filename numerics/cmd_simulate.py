@@ -244,7 +244,8 @@ def population_ode(inst, variant: str, m0: float, lr: float, steps: np.ndarray, 
     var = parse_variant(variant)
     reason = None
     if var.joint or var.linear or var.scratch or not var.project or "alpha" in var.name:
-        reason = f"variant {var.name!r}: Prop. 4's h needs ĉ frozen and û ⊥ span W"
+        reason = (f"variant {var.name!r}: Prop. 4's h is for the true student with ĉ frozen "
+                  "and û ⊥ span W")
     elif inst.alpha > 1e-12:
         reason = "u has a part in span W (α > 0): Φ is not a function of m alone"
     elif inst.convention not in ("normalised", "raw"):
