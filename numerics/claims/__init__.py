@@ -50,6 +50,7 @@ STATUSES: tuple[str, ...] = (
 MODULES: list[str] = [
     "numerics.claims.hermite_claims",  # DC-H, DC-A6
     "numerics.claims.population_claims",  # DC-P4, DC-D1, DC-EQ7, DC-R15
+    "numerics.claims.montecarlo_claims",  # DC-P4-MC
     "numerics.claims.identities",  # DC-SUM
     "numerics.claims.rates",  # DC-RATES, DC-C1R
     "numerics.claims.constructions",  # DC-GLME, DC-EX1, DC-C2
