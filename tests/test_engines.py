@@ -401,3 +401,34 @@ def test_compiled_activation_matches_the_numpy_one(name):
 @pytest.mark.parametrize("name", ALL_ACTS)
 def test_compiled_activation_matches_the_numpy_one_all_named(name):
     _check_compiled(name)
+
+
+def test_chain_and_full_engine_have_the_same_law_when_wx_goes_through_blas():
+    # k ≥ reduced.BLAS_MIN_K: the chain forms Wx = R ζ_W for a chunk of steps in one BLAS product
+    # (the set-ups above have k ≤ 6 and use the hand loop); random, non-orthogonal rows; steps
+    # cross a chunk boundary (reduced.CHUNK)
+    k = max(reduced.BLAS_MIN_K, 10)
+    assert 300 > reduced.CHUNK
+    inst = _inst(23, d=40, k=k)
+    a, b = _pair(inst, steps=300, nf=300, nc=3000, times=_times(300), seed=101, r=0.3, eps=0.2,
+                 lr=0.02, sign_flip=False)
+    ok, pv = same_law(a, b)
+    assert ok, pv
+    assert np.std(a.m[:, 1:-1], axis=0).min() > 0.05, "the runs must still be spread"
+
+
+@pytest.mark.parametrize("k", [3, 10])  # hand loop and BLAS product for Wx
+def test_chain_draws_k_plus_2_normals_then_one_chi2_per_run_step_from_the_callers_generator(k):
+    # the chain draws inside compiled code from the caller's Generator: it must leave the
+    # Generator exactly where NumPy's own draws of the documented sequence leave it (run by run,
+    # step by step: r + 2 normals, then χ²(d − r − 2)); m0 fixed: the start draws nothing
+    inst = _inst(24, d=30, k=k)
+    runs, steps = 3, 70  # steps > reduced.CHUNK: the draw-ahead buffer wraps
+    assert steps > reduced.CHUNK and runs * steps <= reduced.BLOCK_RUNSTEPS
+    g = np.random.default_rng(25)
+    reduced.run(inst, g, runs=runs, steps=steps, lr=0.01, m0=0.2)
+    ref = np.random.default_rng(25)
+    for _ in range(runs * steps):
+        ref.standard_normal(inst.rank + 2)
+        ref.chisquare(inst.d - inst.rank - 2)
+    assert g.bit_generator.state == ref.bit_generator.state

@@ -31,18 +31,25 @@ gradient of the same ``ℓ`` (which depends on x through the same three numbers)
 which avoids the cancellation of ``√(1−m²)`` near |m| = 1). In the normalised convention the row
 norms ``N̂_j = ‖w_j + ξĉ_jû‖ = √(‖w_j‖² + ξ²ĉ_j²)`` are constant on that constraint set, and the
 derivative terms they produce (``δ_j w_j``, ``γ û``) are killed by the two projections (checked
-numerically in the tests through the full engine's gradient).
+numerically in the tests through the full engine's gradient). With ĉ frozen and the true student
+(variant ``frozen``) the kernel runs this case on the scalars (β_r, ρ) with the row scales
+computed once per run.
 *unprojected / alpha:* the general (β, ρ) state above (r + 2 numbers per run); for
 ``unprojected`` the normalised rows' norms depend on ``<w_j, û> = (R β_W)_j``, kept exactly.
 
-**Random numbers.** Drawn from the caller's :class:`numpy.random.Generator` in blocks
-(``standard_normal((runs, block, r + 2))`` and ``chisquare(d − r − 2, (runs, block))``) and passed
-to the compiled kernel; the block length is a fixed function of (runs, r, steps), so the same
-generator state and arguments reproduce a run exactly. (numba can use a Generator inside compiled
-code but re-implements the distributions; drawing with NumPy itself keeps NumPy's documented
-algorithms, at the cost of one pass over memory — the floor measured in
-``benchmarks/bench_engines.py``.) The kernel is compiled with the ``reassoc`` and ``contract``
-fast-math flags only (sums may be reordered; NaN and inf keep their meaning).
+**Random numbers.** Drawn inside the compiled kernel from the caller's
+:class:`numpy.random.Generator` (numba's Generator support: the state is the caller's and advances
+in place; numba ports NumPy's algorithms — ziggurat normals, Marsaglia–Tsang gamma for χ² — and
+gave the same numbers as ``rng.standard_normal()`` / ``rng.chisquare(df)`` bit for bit with numba
+0.68 and NumPy 2.4, at 2–3× less cost per number than NumPy's bulk draws, which go through
+memory). Per run-step: the r + 2 normals of ζ = (ζ_W, a, b), then one χ²(d − r − 2); runs are
+taken one after the other within a block of ``BLOCK_RUNSTEPS // runs`` steps, so the same
+generator state and arguments reproduce a run exactly (the tests check that the Generator is
+left exactly where NumPy's own draws of this sequence leave it). The numbers of step s + ``CHUNK``
+are drawn at step s, so that the ``Wx = R ζ_W`` of ``CHUNK`` steps is one BLAS product (k ≥
+``BLAS_MIN_K``; a hand loop below) and the draws overlap the chain's serial arithmetic. The
+kernel is compiled with the ``reassoc`` and ``contract`` fast-math flags only (sums may be
+reordered; NaN and inf keep their meaning).
 
 **Activations.** σ and σ' are compiled from the validated sympy tree of
 :class:`theory.activations.Activation` (``sympy.lambdify(x, expr, "math")`` then ``numba.njit``),
@@ -84,8 +91,13 @@ from theory.activations import Activation, X
 
 __all__ = ["run", "Geometry", "geometry", "compiled_activation"]
 
-#: Doubles of random numbers drawn per block (a fixed constant: results depend on it).
-BLOCK_DOUBLES = 1 << 16
+#: Run-steps per call of the compiled kernel: a block of ``BLOCK_RUNSTEPS // runs`` steps is
+#: run run by run (a fixed constant: which random number goes to which run depends on it).
+BLOCK_RUNSTEPS = 1 << 16
+#: Steps whose random numbers are drawn ahead, so that their Wx = R ζ_W is one matrix product.
+CHUNK = 32
+#: Smallest k for which that product goes through BLAS (below it, a loop is faster).
+BLAS_MIN_K = 8
 
 _CONV = {"raw": 0, "normalised": 1, "appB": 2}
 
@@ -197,167 +209,256 @@ def geometry(inst: Instance) -> Geometry:
 # ---------------------------------------------------------------------- the kernel
 
 
-@numba.njit(fastmath={"reassoc", "contract"})
-def _kernel(sig, dsig, beta, rho, chat, acc, Z, C2, t0, rec, ri0, M, Lrec, CC, tsucc, tesc,
-            R, diag, uS, tcoef, tscale, lam, c, Gd, s0, xi, o, conv, project, joint, linear,
-            lr, lr_c, eps, rad):
-    runs, nb, nz = Z.shape
-    r = nz - 2
-    k = lam.shape[0]
-    nrec = rec.shape[0]
-    y = np.zeros(k)
-    wu = np.zeros(k)
-    sc = np.empty(k)
-    pp = np.empty(k)
-    sp_ = np.empty(k)
-    delta = np.zeros(k)
-    gc = np.empty(k)
-    vS = np.empty(r + 1)
-    need_wu = (not project) and conv == 1
-    simple = project and not joint and not linear
-    # with the projection β_W stays 0: only coordinate r of β (and of v_S) is ever non-zero
-    lo = r if project else 0
-    ulo = r
-    for l in range(r):
-        if uS[l] != 0.0:
-            ulo = 0
-    for i in range(runs):
-        ri = ri0
-        b_ = beta[i]
-        ch = chat[i]
-        for s in range(nb):
-            t = t0 + s
-            zeta = Z[i, s]
-            bb = zeta[r + 1]
-            # Wx = R ζ_W (lower triangular)
-            if r > 0:
-                if diag:
-                    for j in range(k):
-                        y[j] = R[j, j] * zeta[j]
-                else:
-                    for j in range(k):
-                        a = 0.0
-                        for l in range(j + 1):
-                            a += R[j, l] * zeta[l]
-                        y[j] = a
-                if need_wu:
-                    for j in range(k):
-                        a = 0.0
-                        for l in range(j + 1):
-                            a += R[j, l] * b_[l]
-                        wu[j] = a
-            ux = 0.0
-            for l in range(ulo, r + 1):
-                ux += uS[l] * zeta[l]
-            th = rho[i] * bb
-            for l in range(lo, r + 1):
-                th += b_[l] * zeta[l]
-            fs = 0.0
+@numba.njit(inline="always")
+def _draw(rng, Z, C2, h, q, df):
+    """One run-step's random numbers: ζ = (ζ_W, a, b) ~ N(0, I_{r+2}), then ‖z‖² ~ χ²(df)."""
+    for l in range(Z.shape[2]):
+        Z[h, q, l] = rng.standard_normal()
+    if df > 0:
+        C2[h, q] = rng.chisquare(df)
+
+
+@numba.njit(inline="always")
+def _wx(R, diag, Z, Y, h, q):
+    """Y[h, q] = R ζ_W for R lower triangular (or diagonal), by hand (small k)."""
+    for j in range(R.shape[0]):
+        if diag:
+            Y[h, q, j] = R[j, j] * Z[h, q, j]
+        else:
+            a = 0.0
+            for l in range(j + 1):
+                a += R[j, l] * Z[h, q, l]
+            Y[h, q, j] = a
+
+
+def _make_kernel(sig, dsig):
+    """The chain's kernel with σ, σ' compiled in (so that they can be inlined)."""
+
+    @numba.njit(fastmath={"reassoc", "contract"})
+    def kernel(rng, nb, df, beta, rho, chat, acc, t0, rec, ri0, M, Lrec, CC, tsucc, tesc, R,
+               RTz, diag, uS, tcoef, tscale, lam, c, Gd, s0, xi, o, conv, project, joint, linear,
+               lr, lr_c, eps, rad):
+        runs, nz = beta.shape[0], beta.shape[1] + 1
+        r = nz - 2
+        k = lam.shape[0]
+        nrec = rec.shape[0]
+        Z = np.empty((2, CHUNK, nz))  # two buffers of CHUNK steps' ζ, χ² and Wx
+        C2 = np.zeros((2, CHUNK))
+        Y = np.zeros((2, CHUNK, k))
+        blas = r > 0 and not diag and k >= BLAS_MIN_K
+        wu = np.zeros(k)
+        sc = np.empty(k)
+        pp = np.empty(k)
+        sp_ = np.empty(k)
+        delta = np.zeros(k)
+        gc = np.empty(k)
+        xch = np.empty(k)  # ξĉ_j and λ_j ĉ_j s_j: constant along a run when ĉ is frozen
+        lcs = np.empty(k)
+        vS = np.empty(r + 1)
+        need_wu = (not project) and conv == 1
+        simple = project and not joint and not linear
+        # with the projection β_W stays 0: only coordinate r of β (and of v_S) is ever non-zero
+        lo = r if project else 0
+        ulo = r
+        for l in range(r):
+            if uS[l] != 0.0:
+                ulo = 0
+        # the student's row scales: constant unless ĉ moves or <w_j, û> ≠ 0 (normalised convention)
+        vary = conv == 1 and (joint or need_wu)
+        for i in range(runs):
+            ri = ri0
+            b_ = beta[i]
+            ch = chat[i]
             for j in range(k):
-                fs += lam[j] * sig(tscale[j] * (y[j] + tcoef[j] * ux))
-            fs *= o
-            # student
-            fh = 0.0
-            if linear:
-                for j in range(k):
-                    p0 = s0[j] * y[j]
-                    dp = s0[j] * th
-                    if conv == 1:
-                        dp -= s0[j] ** 3 * y[j] * wu[j]
-                    dp *= xi * ch[j]
-                    d0 = dsig(p0)
-                    sp_[j] = d0
-                    fh += lam[j] * (sig(p0) + d0 * dp)
-            else:
-                for j in range(k):
-                    if conv == 1:
-                        sj = 1.0 / math.sqrt(Gd[j] + 2.0 * xi * ch[j] * wu[j]
-                                             + xi * xi * ch[j] * ch[j])
-                    elif conv == 2:
-                        sj = s0[j]
-                    else:
-                        sj = 1.0
-                    p = sj * (y[j] + xi * ch[j] * th)
-                    sc[j] = sj
-                    pp[j] = p
-                    sp_[j] = dsig(p)
-                    fh += lam[j] * sig(p)
-            e = fs - o * fh
-            acc[i] += e * e
-            g = 0.0
-            if simple:  # frozen, projected, true student: only the scalar g is needed
-                for j in range(k):
-                    g += lam[j] * sp_[j] * ch[j] * sc[j]
-                g *= -2.0 * e * o * xi
-            for j in range(k if not simple else 0):
-                B = -2.0 * e * o * lam[j] * sp_[j]
-                if linear:
-                    g += B * xi * ch[j] * s0[j]
-                    if conv == 1:
-                        delta[j] = -B * xi * ch[j] * s0[j] ** 3 * y[j]
-                        gc[j] = B * xi * (s0[j] * th - s0[j] ** 3 * y[j] * wu[j])
-                    else:
-                        gc[j] = B * xi * s0[j] * th
+                if conv == 1:
+                    sc[j] = 1.0 / math.sqrt(Gd[j] + xi * xi * ch[j] * ch[j])
+                elif conv == 2:
+                    sc[j] = s0[j]
                 else:
-                    A = B * xi * ch[j] * sc[j]
-                    g += A
-                    if conv == 1:
-                        delta[j] = -A * pp[j] * sc[j]
-                        gc[j] = B * (xi * sc[j] * th
-                                     - pp[j] * sc[j] * sc[j] * (xi * wu[j] + xi * xi * ch[j]))
-                    else:
-                        gc[j] = B * xi * sc[j] * th
-            # v in coordinates (S-part, e-part g b, z-part of squared norm g² ‖z‖²)
-            for l in range(lo, r + 1):
-                vS[l] = g * zeta[l]
-            if not project and conv == 1 and r > 0:
-                for l in range(r):  # (Rᵀ δ)_l
-                    a = 0.0
-                    for j in range(l, k):
-                        a += R[j, l] * delta[j]
-                    vS[l] += a
-            ve = g * bb
-            ip = rho[i] * ve
-            for l in range(lo, r + 1):
-                ip += b_[l] * vS[l]
-            nn = 0.0
-            for l in range(lo, r + 1):
-                b_[l] = b_[l] - lr * (vS[l] - ip * b_[l])
-                nn += b_[l] * b_[l]
-            re = rho[i] - lr * (ve - ip * rho[i])
-            rn2 = re * re + lr * lr * g * g * C2[i, s]
-            nn = math.sqrt(nn + rn2)
-            for l in range(lo, r + 1):
-                b_[l] /= nn
-            rho[i] = math.sqrt(rn2) / nn
-            if joint:
-                ipc = 0.0
-                for j in range(k):
-                    ipc += ch[j] * gc[j]
-                nc = 0.0
-                for j in range(k):
-                    ch[j] = ch[j] - lr_c * (gc[j] - ipc * ch[j])
-                    nc += ch[j] * ch[j]
-                nc = math.sqrt(nc)
-                for j in range(k):
-                    ch[j] /= nc
-            m = 0.0
-            for l in range(max(lo, ulo), r + 1):
-                m += uS[l] * b_[l]
-            if tsucc[i] < 0 and m * m >= 1.0 - eps:
-                tsucc[i] = t + 1
-            if tesc[i] < 0 and abs(m) > rad:
-                tesc[i] = t + 1
-            while ri < nrec and rec[ri] == t + 1:
-                M[i, ri] = m
-                Lrec[i, ri] = acc[i] / (rec[ri] - rec[ri - 1])
-                acc[i] = 0.0
-                if joint:
-                    a = 0.0
+                    sc[j] = 1.0
+                xch[j] = xi * ch[j]
+                lcs[j] = lam[j] * ch[j] * sc[j]
+            rh = rho[i]
+            ac = acc[i]
+            bw = b_[r]
+            # step s uses buffer (s // CHUNK) % 2; the numbers of step s + CHUNK are drawn at
+            # step s (so the draws are in step order and overlap the chain's serial arithmetic)
+            for q in range(min(CHUNK, nb)):
+                _draw(rng, Z, C2, 0, q, df)
+                if r > 0 and not blas:
+                    _wx(R, diag, Z, Y, 0, q)
+            if blas:
+                np.dot(Z[0], RTz, Y[0])  # RTz = [Rᵀ; 0]: Y[0, q] = R ζ_W
+            for s in range(nb):
+                t = t0 + s
+                h = (s // CHUNK) % 2
+                cs = s % CHUNK
+                if s + CHUNK < nb:
+                    _draw(rng, Z, C2, 1 - h, cs, df)
+                    if r > 0 and not blas:
+                        _wx(R, diag, Z, Y, 1 - h, cs)
+                if blas and cs == CHUNK - 1 and s + 1 < nb:
+                    np.dot(Z[1 - h], RTz, Y[1 - h])
+                c2 = C2[h, cs]
+                bb = Z[h, cs, r + 1]
+                if simple:  # Eq. (4): β = (0, …, 0, β_r), ĉ frozen — scalars only
+                    a = Z[h, cs, r]
+                    ux = 0.0
+                    for l in range(ulo, r + 1):
+                        ux += uS[l] * Z[h, cs, l]
+                    th = rh * bb + bw * a
+                    fs = 0.0
+                    fh = 0.0
+                    gs = 0.0
                     for j in range(k):
-                        a += ch[j] * c[j]
-                    CC[i, ri] = a
-                ri += 1
+                        yj = Y[h, cs, j]
+                        fs += lam[j] * sig(tscale[j] * (yj + tcoef[j] * ux))
+                        p = sc[j] * (yj + xch[j] * th)
+                        fh += lam[j] * sig(p)
+                        gs += lcs[j] * dsig(p)
+                    e = o * fs - o * fh
+                    ac += e * e
+                    g = -2.0 * e * o * xi * gs
+                    vr = g * a  # v_S = (0, …, 0, g a), e-part g b, z-part g² ‖z‖²
+                    ve = g * bb
+                    ip = rh * ve + bw * vr
+                    bn = bw - lr * (vr - ip * bw)
+                    re = rh - lr * (ve - ip * rh)
+                    rn2 = re * re + lr * lr * g * g * c2
+                    nn = math.sqrt(bn * bn + rn2)
+                    bw = bn / nn
+                    rh = math.sqrt(rn2) / nn
+                    m = uS[r] * bw
+                else:
+                    if r > 0:
+                        if need_wu:
+                            for j in range(k):
+                                a = 0.0
+                                for l in range(j + 1):
+                                    a += R[j, l] * b_[l]
+                                wu[j] = a
+                    ux = 0.0
+                    for l in range(ulo, r + 1):
+                        ux += uS[l] * Z[h, cs, l]
+                    th = rh * bb
+                    for l in range(lo, r + 1):
+                        th += b_[l] * Z[h, cs, l]
+                    fs = 0.0
+                    for j in range(k):
+                        fs += lam[j] * sig(tscale[j] * (Y[h, cs, j] + tcoef[j] * ux))
+                    fs *= o
+                    # student
+                    fh = 0.0
+                    if linear:
+                        for j in range(k):
+                            p0 = s0[j] * Y[h, cs, j]
+                            dp = s0[j] * th
+                            if conv == 1:
+                                dp -= s0[j] ** 3 * Y[h, cs, j] * wu[j]
+                            dp *= xi * ch[j]
+                            d0 = dsig(p0)
+                            sp_[j] = d0
+                            fh += lam[j] * (sig(p0) + d0 * dp)
+                    else:
+                        if vary:  # row scales move with ĉ or <w_j, û> (normalised convention)
+                            for j in range(k):
+                                sc[j] = 1.0 / math.sqrt(Gd[j] + 2.0 * xi * ch[j] * wu[j]
+                                                        + xi * xi * ch[j] * ch[j])
+                        for j in range(k):
+                            p = sc[j] * (Y[h, cs, j] + xi * ch[j] * th)
+                            pp[j] = p
+                            sp_[j] = dsig(p)
+                            fh += lam[j] * sig(p)
+                    e = fs - o * fh
+                    ac += e * e
+                    g = 0.0
+                    for j in range(k):
+                        B = -2.0 * e * o * lam[j] * sp_[j]
+                        if linear:
+                            g += B * xi * ch[j] * s0[j]
+                            if conv == 1:
+                                delta[j] = -B * xi * ch[j] * s0[j] ** 3 * Y[h, cs, j]
+                                gc[j] = B * xi * (s0[j] * th - s0[j] ** 3 * Y[h, cs, j] * wu[j])
+                            else:
+                                gc[j] = B * xi * s0[j] * th
+                        else:
+                            A = B * xi * ch[j] * sc[j]
+                            g += A
+                            if conv == 1:
+                                delta[j] = -A * pp[j] * sc[j]
+                                gc[j] = B * (xi * sc[j] * th - pp[j] * sc[j] * sc[j]
+                                             * (xi * wu[j] + xi * xi * ch[j]))
+                            else:
+                                gc[j] = B * xi * sc[j] * th
+                    # v in coordinates (S-part, e-part g b, z-part of squared norm g² ‖z‖²)
+                    for l in range(lo, r + 1):
+                        vS[l] = g * Z[h, cs, l]
+                    if not project and conv == 1 and r > 0:
+                        for l in range(r):  # (Rᵀ δ)_l
+                            a = 0.0
+                            for j in range(l, k):
+                                a += R[j, l] * delta[j]
+                            vS[l] += a
+                    ve = g * bb
+                    ip = rh * ve
+                    for l in range(lo, r + 1):
+                        ip += b_[l] * vS[l]
+                    nn = 0.0
+                    for l in range(lo, r + 1):
+                        b_[l] = b_[l] - lr * (vS[l] - ip * b_[l])
+                        nn += b_[l] * b_[l]
+                    re = rh - lr * (ve - ip * rh)
+                    rn2 = re * re + lr * lr * g * g * c2
+                    nn = math.sqrt(nn + rn2)
+                    for l in range(lo, r + 1):
+                        b_[l] /= nn
+                    rh = math.sqrt(rn2) / nn
+                    if joint:
+                        ipc = 0.0
+                        for j in range(k):
+                            ipc += ch[j] * gc[j]
+                        nc = 0.0
+                        for j in range(k):
+                            ch[j] = ch[j] - lr_c * (gc[j] - ipc * ch[j])
+                            nc += ch[j] * ch[j]
+                        nc = math.sqrt(nc)
+                        for j in range(k):
+                            ch[j] /= nc
+                    m = 0.0
+                    for l in range(max(lo, ulo), r + 1):
+                        m += uS[l] * b_[l]
+                if tsucc[i] < 0 and m * m >= 1.0 - eps:
+                    tsucc[i] = t + 1
+                if tesc[i] < 0 and abs(m) > rad:
+                    tesc[i] = t + 1
+                while ri < nrec and rec[ri] == t + 1:
+                    M[i, ri] = m
+                    Lrec[i, ri] = ac / (rec[ri] - rec[ri - 1])
+                    ac = 0.0
+                    if joint:
+                        a = 0.0
+                        for j in range(k):
+                            a += ch[j] * c[j]
+                        CC[i, ri] = a
+                    ri += 1
+            rho[i] = rh
+            acc[i] = ac
+            if simple:
+                b_[r] = bw
+
+    return kernel
+
+
+_KERNELS: dict[str, Callable] = {}
+
+
+def _kernel(act: Activation) -> Callable:
+    """The compiled kernel for ``act`` (one per activation, cached)."""
+    sig, dsig = compiled_activation(act)
+    key = act.name if act.name == "relu" else sp.srepr(act.expr)
+    if key not in _KERNELS:
+        _KERNELS[key] = _make_kernel(sig, dsig)
+    return _KERNELS[key]
 
 
 # ---------------------------------------------------------------------- the engine
@@ -425,7 +526,7 @@ def run(inst: Instance, rng: np.random.Generator, *, runs: int, steps: int, lr: 
                          "(numerics.sgd.full.run)")
     if var.linear and inst.rank == 0:
         raise ValueError("the linearised student needs W ≠ 0 (the base model is f₀)")
-    sig, dsig = compiled_activation(inst.activation)
+    kernel = _kernel(inst.activation)
     lr_c = lr if lr_c is None else float(lr_c)
     flip = 0.0
     if m0 is None and sign_flip:
@@ -450,7 +551,9 @@ def run(inst: Instance, rng: np.random.Generator, *, runs: int, steps: int, lr: 
         raise ValueError("χ² degrees of freedom would be negative")
     eta = lr * _lr_factor
     nz = rk + 2
-    block = max(1, BLOCK_DOUBLES // (runs * nz))
+    block = max(1, BLOCK_RUNSTEPS // runs)
+    RTz = np.zeros((nz, inst.k))  # [Rᵀ; 0]: Z @ RTz = (R ζ_W) for every drawn row ζ of Z
+    RTz[:rk] = geo.R.T
     tcoef = inst.xi * inst.c
     conv = _CONV[inst.convention]
     t0, ri = 0, 1
@@ -461,10 +564,8 @@ def run(inst: Instance, rng: np.random.Generator, *, runs: int, steps: int, lr: 
         bar = tqdm(total=steps, desc="sgd[reduced]", unit="step", mininterval=0.5)
     while t0 < steps:
         nb = min(block, steps - t0)
-        Z = rng.standard_normal((runs, nb, nz))
-        C2 = rng.chisquare(df, (runs, nb)) if df > 0 else np.zeros((runs, nb))
-        _kernel(sig, dsig, beta, rho, chat, acc, Z, C2, t0, rec, ri, M, L, CC, t_succ, t_esc,
-                geo.R, geo.diag, geo.uS, tcoef, geo.tscale, inst.lam, inst.c, geo.Gd, geo.s0,
+        kernel(rng, nb, float(df), beta, rho, chat, acc, t0, rec, ri, M, L, CC, t_succ, t_esc,
+                geo.R, RTz, geo.diag, geo.uS, tcoef, geo.tscale, inst.lam, inst.c, geo.Gd, geo.s0,
                 inst.xi, inst.out_scale, conv, var.project, var.joint, var.linear, eta, lr_c,
                 eps, r)
         t0 += nb
