@@ -648,21 +648,25 @@ def plateau(inst: Instance | NoiseModel, lr: float, *, exact: bool = True, n_gri
     ode2 = _stable_zero(lambda m: effective_drift(nm, lr, m, w2=False), sg)
     noise = float(lr**2 * red.n * nm.V(ode2))
     ex, ex_err = math.nan, math.nan
-    if exact and abs(ode2) < 1:
+    if exact:
         pts = _qmc_points(red, log2n, scrambles, rng)
 
         def f(m):          # drift of m's side: −sign · E[Δθ] (θ decreases as m → +1)
-            return -sg * theta_drift(red, lr, m, pts=pts)[0] if abs(m) < 1 else -1.0
+            return -sg * theta_drift(red, lr, m, pts=pts)[0]
 
-        lo, hi = abs(ode2) - 0.02, abs(ode2) + 0.02
+        top = 1 - 1e-9
+        lo, hi = max(0.0, min(abs(ode2), top) - 0.02), min(abs(ode2) + 0.02, top)
         while f(sg * lo) <= 0 and lo > 0:
             lo = max(0.0, lo - 0.05)
-        while f(sg * min(hi, 1 - 1e-9)) > 0 and hi < 1:
-            hi = min(1.0, hi + 0.05)
-        x = scipy.optimize.brentq(lambda t: f(sg * t), lo, min(hi, 1 - 1e-9), xtol=1e-7)
-        ex = sg * x
-        _, err = theta_drift(red, lr, ex, pts=pts)
-        dx = 1e-3
-        slope = (f(sg * (x + dx)) - f(sg * (x - dx))) / (2 * dx)
-        ex_err = abs(err / slope) if slope else math.inf
+        while f(sg * hi) > 0 and hi < top:
+            hi = min(top, hi + 0.05)
+        if f(sg * hi) > 0:             # no zero below |m| = 1 − 1e-9: the chain goes to ±1
+            ex, ex_err = sg, 0.0
+        else:
+            x = scipy.optimize.brentq(lambda t: f(sg * t), lo, hi, xtol=1e-7)
+            ex = sg * x
+            _, err = theta_drift(red, lr, ex, pts=pts)
+            dx = min(1e-3, (1 - x) / 2)
+            slope = (f(sg * (x + dx)) - f(sg * (x - dx))) / (2 * dx)
+            ex_err = abs(err / slope) if slope else math.inf
     return Plateau(sg, pop, ode, ode2, ex, ex_err, noise)
