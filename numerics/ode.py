@@ -632,7 +632,9 @@ def plateau(inst: Instance | NoiseModel, lr: float, *, exact: bool = True, n_gri
     The ODE plateaus are the first stable zeros (brentq) of the drift on the side of sign h(0)
     (:func:`NoiseModel` interpolants); the exact one is the zero of :func:`theta_drift`
     (common Sobol points for every m, brentq bracketed around the no-W₂ plateau), its error
-    the drift's error at the root divided by the drift's slope. Cost: a few seconds (k = 4).
+    the drift's error at the root divided by the drift's slope. Plateaus are ±1 when the drift
+    has no zero on that side before ±1, and 0 when it is ≤ 0 from m = 0 on (h(0) = 0, e.g. a
+    symmetric instance). Cost: a few seconds (k = 4).
 
     >>> from numerics.problem import make_instance
     >>> inst = make_instance(np.random.default_rng(1), d=100, k=4, xi=1.0, act="erf")
@@ -662,6 +664,8 @@ def plateau(inst: Instance | NoiseModel, lr: float, *, exact: bool = True, n_gri
             hi = min(top, hi + 0.05)
         if f(sg * hi) > 0:             # no zero below |m| = 1 − 1e-9: the chain goes to ±1
             ex, ex_err = sg, 0.0
+        elif f(sg * lo) <= 0:          # drift ≤ 0 from m = 0 on (h(0) ≈ 0): no escape
+            ex, ex_err = 0.0, math.nan
         else:
             x = scipy.optimize.brentq(lambda t: f(sg * t), lo, hi, xtol=1e-7)
             ex = sg * x

@@ -179,6 +179,21 @@ def test_plateaus_are_ordered_and_the_exact_zero_is_a_zero():
     assert abs(p.noise - 0.02**2 * 94 * float(nm.V(p.ode_no_w2))) < 1e-15
 
 
+def test_plateau_is_zero_when_h_vanishes_at_zero_raw_rows():
+    # seed 0 draws a symmetric instance with h(0) = 0 (raw rows, ReLU): the ODE drifts are ≤ 0
+    # on (0, 1) once the noise term is on, so their plateaus are 0 and the population one is 1;
+    # the exact drift of θ vanishes at m = 0 by symmetry, so its zero is 0 up to the QMC error
+    inst = make_instance(np.random.default_rng(0), d=100, k=4, xi=1.0, act="relu",
+                         convention="raw")
+    red = ode.reduced(inst)
+    assert abs(red.h(np.array([0.0]))[0]) < 1e-15
+    p = ode.plateau(inst, 0.02, n_grid=17, log2n=12)
+    assert (p.population, p.ode, p.ode_no_w2) == (1.0, 0.0, 0.0)
+    val0, err0 = ode.theta_drift(red, 0.02, 0.0, log2n=12)
+    slope = abs(ode.theta_drift(red, 0.02, 0.1, log2n=12)[0] - val0) / 0.1
+    assert abs(val0) <= Z_MC * err0 and abs(p.exact) <= Z_MC * err0 / slope
+
+
 # ---------------------------------------------------------------------- no ODE
 
 
