@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 import sys
 import tempfile
@@ -11,7 +10,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
-import numpy as np
+
+from numerics.serial import jsonable
 
 
 def die(msg: str, code: int = 2) -> NoReturn:
@@ -19,34 +19,6 @@ def die(msg: str, code: int = 2) -> NoReturn:
     one_line = " ".join(str(msg).split())
     click.echo(f"lowrank: error: {one_line}", err=True)
     sys.exit(code)
-
-
-def jsonable(obj: Any) -> Any:
-    """Convert numpy/sympy/mpmath values into JSON-serialisable ones (non-finite → strings).
-
-    >>> jsonable({"a": np.float64(1.5), "b": [np.int64(2)], "c": float("inf")})
-    {'a': 1.5, 'b': [2], 'c': 'inf'}
-    """
-    if isinstance(obj, dict):
-        return {str(k): jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return jsonable(obj.tolist())
-    if isinstance(obj, (bool, np.bool_)):
-        return bool(obj)
-    if isinstance(obj, (int, np.integer)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        f = float(obj)
-        return f if math.isfinite(f) else str(f)
-    if obj is None or isinstance(obj, str):
-        return obj
-    try:
-        f = float(obj)
-    except (TypeError, ValueError):
-        return str(obj)
-    return f if math.isfinite(f) else str(f)
 
 
 def write_atomic(path: str | os.PathLike, data: bytes | str) -> None:

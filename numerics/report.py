@@ -64,7 +64,6 @@ import datetime as _dt
 import importlib
 import importlib.metadata
 import json
-import math
 import os
 import platform
 import shutil
@@ -80,6 +79,7 @@ from tqdm import tqdm
 
 from numerics import claims as _claims
 from numerics.claims import STATUSES, Claim, Context, registry, run_claim, worst
+from numerics.serial import jsonable
 
 __all__ = [
     "SCHEMA",
@@ -185,21 +185,6 @@ def select(only: list[str] | None) -> list[tuple[Claim, set[str] | None]]:
     return [(c, chosen[c.id]) for c in reg.values() if c.id in chosen]
 
 
-def _jsonable(obj: Any) -> Any:
-    """JSON-safe copy: str keys, numpy scalars/arrays to Python, non-finite floats to strings."""
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple, set)):
-        return [_jsonable(v) for v in obj]
-    if hasattr(obj, "tolist") and not isinstance(obj, (str, bytes)):
-        return _jsonable(obj.tolist())
-    if obj is None or isinstance(obj, (bool, str, int)):
-        return obj
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else str(obj)
-    return str(obj)
-
-
 def _git(args: list[str]) -> str | None:
     root = Path(__file__).resolve().parents[1]
     try:
@@ -294,7 +279,7 @@ def collect(ctx: Context, only: list[str] | None = None, progress: bool = True,
         "counts": counts,
         "claims": out_claims,
     }
-    return _jsonable(data)
+    return jsonable(data)
 
 
 # --------------------------------------------------------------------------------------------

@@ -23,6 +23,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from numerics.serial import jsonable
+
 __all__ = [
     "STATUSES",
     "Context",
@@ -33,6 +35,7 @@ __all__ = [
     "registry",
     "worst",
     "run_claim",
+    "clean",
     "MODULES",
 ]
 
@@ -168,6 +171,15 @@ def registry() -> dict[str, Claim]:
     return dict(_REGISTRY)
 
 
+def clean(verdicts: list[Verdict]) -> list[Verdict]:
+    """Make each verdict's evidence and sizes JSON-safe in place (exact sympy values become
+    strings, numpy/mpmath scalars Python numbers): see :func:`numerics.serial.jsonable`."""
+    for v in verdicts:
+        v.evidence = jsonable(v.evidence)
+        v.sizes = jsonable(v.sizes)
+    return verdicts
+
+
 def run_claim(claim: Claim, ctx: Context, figdir=None) -> list[Verdict]:
     """Run one claim's check; a check that raises becomes an ``inconclusive`` verdict per
     sub-check with the error as reason (a report is never lost to one failing check)."""
@@ -185,6 +197,7 @@ def run_claim(claim: Claim, ctx: Context, figdir=None) -> list[Verdict]:
     if got != want:
         raise RuntimeError(f"{claim.id}: check returned sub-checks {got}, declared {want}")
     dt = time.perf_counter() - t0
+    clean(verdicts)
     for v in verdicts:
         if not v.seconds:
             v.seconds = round(dt / max(len(verdicts), 1), 3)

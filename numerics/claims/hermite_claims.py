@@ -22,6 +22,7 @@ import numpy as np
 import sympy as sp
 
 from numerics.claims import Claim, Context, SubCheck, Verdict, register
+from numerics.claims import clean as _clean
 from theory import hermite
 from theory import printed as pr
 from theory.activations import X, get, polynomial
@@ -35,33 +36,6 @@ _EXACT = "exact (sympy): both sides equal after simplification"
 # ---------------------------------------------------------------------------------------------
 # Exact Gaussian expectations
 # ---------------------------------------------------------------------------------------------
-def _json(obj):
-    """Evidence made JSON-serialisable: sympy/numpy scalars and booleans to Python ones
-    (exact sympy numbers become strings, so nothing exact is rounded silently)."""
-    if isinstance(obj, dict):
-        return {str(k): _json(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_json(v) for v in obj]
-    if isinstance(obj, (bool, np.bool_)) or obj in (sp.true, sp.false):
-        return bool(obj)
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        return float(obj)
-    if isinstance(obj, sp.Basic):
-        return str(obj)
-    if type(obj).__name__ == "mpf":
-        return float(obj)
-    return obj
-
-
-def _clean(verdicts: list[Verdict]) -> list[Verdict]:
-    for v in verdicts:
-        v.evidence = _json(v.evidence)
-        v.sizes = _json(v.sizes)
-    return verdicts
-
-
 RHO = sp.Symbol("rho", real=True)
 _A, _Z, _S = sp.symbols("a z s", real=True)
 

@@ -25,6 +25,7 @@ import sympy as sp
 from scipy import stats
 
 from numerics.claims import Claim, Context, SubCheck, Verdict, register
+from numerics.claims import clean as _clean
 from theory import constructions as tc
 from theory import hermite, population
 from theory import misc as tm
@@ -34,34 +35,6 @@ __all__ = ["check_r14", "check_p18", "check_t36", "clopper_pearson", "claim2_bat
            "R14", "P18", "T36"]
 
 _EXACT = "exact arithmetic (sympy): an identity is accepted only if the difference is exactly 0"
-
-
-def _json(obj):
-    """Evidence made JSON-clean (numpy/sympy/mpmath scalars to Python numbers or strings)."""
-    if isinstance(obj, dict):
-        return {str(k): _json(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_json(v) for v in obj]
-    if isinstance(obj, (bool, np.bool_)):
-        return bool(obj)
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        return float(obj)
-    if isinstance(obj, np.ndarray):
-        return _json(obj.tolist())
-    if isinstance(obj, sp.Basic):
-        return str(obj)
-    if type(obj).__name__ == "mpf":
-        return float(obj)
-    return obj
-
-
-def _clean(vs: list[Verdict]) -> list[Verdict]:
-    for v in vs:
-        v.evidence = _json(v.evidence)
-        v.sizes = _json(v.sizes)
-    return vs
 
 
 def clopper_pearson(x: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
