@@ -225,11 +225,14 @@ def test_quick_plateau_experiment_meets_the_small_noise_target():
 
 @pytest.mark.slow
 def test_full_plateau_experiment_meets_the_targets():
+    # ~4 min on one free core. The recursion's own target (gap ≤ 0.02 at ηd ≤ 0.1) is reported,
+    # not asserted: it fails (0.017–0.063), and the assertion below says why (the noise term).
     from numerics.experiments import plateau as ex
 
     rows = ex.run_plateau_experiment("full", seed=0)
     print(ex.format_table(rows))
     tg = ex.targets(rows)
     print(tg)
-    assert tg["stationary"] and tg["n_small"] >= 3 and tg["small_ok"]
-    assert tg["ode_path_ok"]
+    assert tg["stationary"] and tg["n_small"] >= 5 and tg["small_ok"]
+    assert tg["worst_exact_all"] <= ex.TOL
+    assert tg["ode_path_ok"] and tg["recursion_excess"] <= ex.TOL_RECURSION / 2

@@ -26,8 +26,14 @@ started at the median of m₀, against the median path; the gap is the largest
 
 Targets (the issue): every predictor's error reported; the no-W₂ ODE and the exact-drift zero
 within 0.01 of the median wherever the noise size is ≤ 0.003; the recursion within 0.02 of the
-median over the whole run at ηd ≤ 0.1 (measured: only where the noise is negligible along the
-path by the ODE's own account; see :func:`targets`).
+median over the whole run at ηd ≤ 0.1 (see :func:`targets`).
+
+Measured (seed 0, full profile, ~4 min on one core): the no-W₂ ODE and the exact-drift zero
+within 0.0011 of the median in the 7 rows with noise ≤ 0.003; beyond, the no-W₂ ODE is off by
+0.002–0.08 (always on the side of 0) and the exact-drift zero by at most 0.009; the population
+ODE by 0.07–0.97. Over whole runs at ηd ≤ 0.1 the recursion misses by 0.017–0.063 (its limit is
+±1, the SGD plateau 0.97–0.99), all of it the noise effect the no-W₂ ODE accounts for: that ODE
+follows the median path within 0.006.
 ``python -m numerics.experiments.plateau [quick|full]`` prints the table.
 
 >>> PROFILES["quick"]["instances"]
@@ -221,11 +227,11 @@ def run_plateau_experiment(profile: str | dict = "quick", seed: int = 0,
 
 
 def targets(rows: list[dict]) -> dict:
-    """Worst errors against the targets: no-W₂ ODE and exact-drift zero within TOL of the median
-    where noise ≤ NOISE_LIMIT (``small``); over whole runs, the recursion's gap where the no-W₂
-    ODE's path is within TOL_RECURSION/4 of the recursion's (noise negligible by the ODE's own
-    account: ``recursion_gap``) and everywhere (``recursion_gap_all``), the no-W₂ ODE path's gap
-    (``ode_path_gap``); all plateau runs stationary.
+    """Worst errors against the targets: the no-W₂ ODE and the exact-drift zero within TOL of the
+    median where noise ≤ NOISE_LIMIT (``small``); over whole runs, the recursion's largest gap
+    (target TOL_RECURSION), how much of it the no-W₂ ODE's own noise effect
+    ``max|ODE path − recursion path|`` leaves unexplained (``recursion_excess``), and the no-W₂
+    ODE path's gap; the exact-drift zero's worst error over all rows; all plateau runs stationary.
 
     >>> targets([])["small_ok"]
     True
@@ -234,12 +240,12 @@ def targets(rows: list[dict]) -> dict:
     small = [r for r in pl if r["noise"] <= NOISE_LIMIT]
     worst = max((max(abs(r["err_ode_no_w2"]), abs(r["err_exact"])) for r in small), default=0.0)
     rec = [r for r in rows if r.get("recursion")]
-    quiet = [r for r in rec if r["noise_path"] <= TOL_RECURSION / 4]
-    gap = max((r["max_gap"] for r in quiet), default=0.0)
+    gap = max((r["max_gap"] for r in rec), default=0.0)
     gap_ode = max((r["max_gap_ode"] for r in rec), default=0.0)
     return {"n_small": len(small), "worst_small": worst, "small_ok": worst <= TOL,
-            "n_quiet": len(quiet), "recursion_gap": gap, "recursion_ok": gap <= TOL_RECURSION,
-            "recursion_gap_all": max((r["max_gap"] for r in rec), default=0.0),
+            "worst_exact_all": max((abs(r["err_exact"]) for r in pl), default=0.0),
+            "recursion_gap": gap, "recursion_ok": gap <= TOL_RECURSION,
+            "recursion_excess": max((r["max_gap"] - r["noise_path"] for r in rec), default=0.0),
             "ode_path_gap": gap_ode, "ode_path_ok": gap_ode <= TOL_RECURSION,
             "stationary": all(r["stationary"] for r in pl)}
 
