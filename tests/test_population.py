@@ -149,3 +149,13 @@ def test_orthonormal_specialisation_equals_the_general_series():
 def test_condition3_detects_a_sign_change():
     assert population.condition3(lambda m: 1 + 0 * m)["holds"]
     assert not population.condition3(lambda m: 1 - 2 * m)["holds"]  # h(0.5) = 0 < h(0)/2
+
+
+def test_vectorised_h_is_finite_at_the_teacher_in_both_conventions():
+    # ĉ = c, m = ±1: ρ_ii = ±1 exactly, where rounding used to push arcsin out of its domain
+    c = np.array([1.0, 1.0]) / np.sqrt(2)
+    for conv in ("normalised", "raw"):
+        h = population.hfun(np.eye(2), [1.0, 1.0], c, c, 1.0, "relu", conv)(np.array([-1.0, 1.0]))
+        assert np.all(np.isfinite(h))
+        ref = population.h_closed(1.0 - 1e-12, np.eye(2), [1.0, 1.0], c, c, 1.0, "relu", conv)
+        assert abs(h[1] - ref.value) < 1e-5

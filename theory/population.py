@@ -141,9 +141,12 @@ def _kprime_numpy(name_expr: str, act: Activation) -> tuple[Callable, str]:
 _BLOCK = 1 << 14  # elements per block: temporaries of 128 KiB stay in cache
 
 
-def _affine(m: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _affine(m: np.ndarray, a: np.ndarray, b: np.ndarray, bound) -> np.ndarray:
+    """a + m b for a block of m, clipped to [−bound, bound]: |ρ_ij(m)| ≤ 1 (|C_ij| ≤ s1 s2) holds
+    for |m| ≤ 1 by Cauchy–Schwarz, and rounding may overshoot it (arcsin would give nan)."""
     R = np.outer(m, b)
     R += a
+    np.clip(R, -bound, bound, out=R)
     return R
 
 
@@ -202,7 +205,7 @@ def _series_terms(act: Activation) -> int:
 
 
 def hfun(gram, lam, c, chat, xi: float, act, convention: str = "normalised") -> Callable:
-    """A vectorised ``h(m)`` for fixed instance data (Prop. 4's h via K', floats).
+    """A vectorised ``h(m)``, m ∈ [−1, 1], for fixed instance data (Prop. 4's h via K', floats).
 
     Normalised rows use K'(ρ) (closed form when known, else the Hermite series with
     ``_series_terms`` terms: check its truncation with :func:`h_closed`); raw rows use
@@ -233,7 +236,7 @@ def hfun(gram, lam, c, chat, xi: float, act, convention: str = "normalised") -> 
 
         def h(m):
             m = np.asarray(m, float)
-            return _blocked(m, lambda mm: kp(_affine(mm, a, b)) @ w, a.size)
+            return _blocked(m, lambda mm: kp(_affine(mm, a, b, 1.0)) @ w, a.size)
 
         return h
     kpc = _kprime_cov_numpy(act)
@@ -245,7 +248,7 @@ def hfun(gram, lam, c, chat, xi: float, act, convention: str = "normalised") -> 
 
     def h_raw(m):
         m = np.asarray(m, float)
-        return _blocked(m, lambda mm: kpc(s1, s2, _affine(mm, a, b)) @ w, a.size)
+        return _blocked(m, lambda mm: kpc(s1, s2, _affine(mm, a, b, s1 * s2)) @ w, a.size)
 
     return h_raw
 
