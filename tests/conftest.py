@@ -12,6 +12,7 @@ matplotlib.use("Agg")
 settings.register_profile(
     "ci",
     derandomize=True,
+    database=None,
     deadline=None,
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
