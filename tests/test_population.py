@@ -159,3 +159,32 @@ def test_vectorised_h_is_finite_at_the_teacher_in_both_conventions():
         assert np.all(np.isfinite(h))
         ref = population.h_closed(1.0 - 1e-12, np.eye(2), [1.0, 1.0], c, c, 1.0, "relu", conv)
         assert abs(h[1] - ref.value) < 1e-5
+
+
+@pytest.mark.parametrize("act", ["tanh", "sigmoid", "softplus"])
+def test_raw_rows_without_closed_form_agree_by_three_routes(act):
+    # raw rows, σ with no closed general-variance kernel: Mehler series of σ' (hfun, h_closed),
+    # −dΦ/dm of the Mehler series of σ (h_dphi), and 2-D Gauss–Hermite quadrature of
+    # E[σ'(a)σ'(b)] summed by hand (kernels.Kprime_cov, its own error estimate)
+    from theory import kernels
+
+    rng = np.random.default_rng(3)
+    k = 3
+    W = rng.standard_normal((k, 12))
+    W /= np.linalg.norm(W, axis=1, keepdims=True)
+    G, lam = W @ W.T, rng.uniform(0.5, 1.5, k)
+    c, chat = rng.choice([-1.0, 1.0], k) / np.sqrt(k), rng.choice([-1.0, 1.0], k) / np.sqrt(k)
+    xi, m = 1.5, 0.4
+    v = population.hfun(G, lam, c, chat, xi, act, "raw")(np.array([m]))[0]
+    d = population.h_dphi(m, G, lam, c, chat, xi, act, "raw").value
+    s = np.sqrt(np.diag(G) + xi**2 * c**2)
+    sh = np.sqrt(np.diag(G) + xi**2 * chat**2)
+    tot, err = 0.0, 0.0
+    for i in range(k):
+        for j in range(k):
+            kv = kernels.Kprime_cov(act, s[i], sh[j], G[i, j] + xi**2 * c[i] * chat[j] * m)
+            wgt = 2 * lam[i] * lam[j] * xi**2 * c[i] * chat[j]
+            tot += wgt * kv.value
+            err += abs(wgt) * kv.error
+    assert abs(v - d) <= 1e-10 * max(abs(v), 1e-3)
+    assert abs(v - tot) <= err + 1e-10
