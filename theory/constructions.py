@@ -120,7 +120,7 @@ def glm_teacher(emb: GLMEmbedding, k: int | sp.Expr = K, convention: str = "raw"
     if convention not in CONVENTIONS:
         raise ValueError(f"convention must be one of {CONVENTIONS}")
     sub = {K: k}
-    c, lam, xi = (sp.sympify(e).subs(sub) for e in (emb.c, emb.lam, emb.xi))
+    c, lam, xi = (sp.sympify(e, strict=True).subs(sub) for e in (emb.c, emb.lam, emb.xi))
     i = sp.Symbol("i", positive=True, integer=True)
     row = xi * c  # the row w_i + ξ c_i u = ξ c_i u, as a multiple of u
     if convention == "raw":
@@ -138,7 +138,7 @@ def appb_scale(emb: GLMEmbedding, k: int | sp.Expr = K) -> sp.Expr:
     >>> appb_scale(PRINTED_GLM)
     1/2
     """
-    c, xi = (sp.sympify(e).subs({K: k}) for e in (emb.c, emb.xi))
+    c, xi = (sp.sympify(e, strict=True).subs({K: k}) for e in (emb.c, emb.xi))
     return sp.simplify(k / (k + xi**2) * xi * c)
 
 
@@ -314,7 +314,7 @@ def claim2_matrix(k: int, s: Sequence[int], printed: Claim2Printed = PRINTED_CLA
     (Matrix([[0, 0]]), [sqrt(2)/2, -sqrt(2)/2])
     """
     S, d = claim2_signs(k, s, d)
-    diag, pair, cm = (sp.sympify(e).subs({K: k}) for e in (printed.diag, printed.pair,
+    diag, pair, cm = (sp.sympify(e, strict=True).subs({K: k}) for e in (printed.diag, printed.pair,
                                                            printed.c))
     W = sp.Matrix(k, d, lambda i, j: (diag if j < k else pair) * S[i][j])
     u = sp.zeros(d, 1)
@@ -346,7 +346,7 @@ def claim2_normalised_gram(k: int, s: Sequence[int],
     True
     """
     W, c, u = claim2_matrix(k, s, printed)
-    return normalised_gram(W, c, u, sp.sympify(printed.xi).subs({K: k}))
+    return normalised_gram(W, c, u, sp.sympify(printed.xi, strict=True).subs({K: k}))
 
 
 def orthonormality_report(W: sp.Matrix, c: Sequence, u: sp.Matrix, xi: sp.Expr = 1) -> dict:

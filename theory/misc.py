@@ -147,7 +147,7 @@ def remark14_moment(act: str | Activation, lam: Sequence, c: Sequence,
     cu, cw = sp.Integer(0), []
     sign = {("base", "teacher"): 1, ("teacher", "base"): -1}[tuple(order)]
     for li, ci in zip(lam, c, strict=True):
-        n_t = sp.sqrt(1 + sp.sympify(ci) ** 2)
+        n_t = sp.sqrt(1 + sp.sympify(ci, strict=True) ** 2)
         a0, at = a.subs(NORM, 1), a.subs(NORM, n_t)
         # base row w_i (norm 1) minus teacher row w_i + c_i u (norm √(1 + c_i²))
         cw.append(sp.simplify(sign * li * (a0 - at)))
@@ -163,7 +163,7 @@ def remark14_printed_rhs(printed: Remark14, lam: Sequence, c: Sequence) -> sp.Ex
     """
     p = int(printed.coefficient.removeprefix("mu"))
     mu = hermite.mu(get(printed.activation), p).value
-    return sp.nsimplify(mu) * sp.Add(*[sp.sympify(li) * ci for li, ci in zip(lam, c,
+    return sp.nsimplify(mu) * sp.Add(*[sp.sympify(li, strict=True) * ci for li, ci in zip(lam, c,
                                                                             strict=True)])
 
 
@@ -209,7 +209,7 @@ def claim2_h_display(k: int, p: int, s: Sequence[int], shat: Sequence[int],
     8*m**2/9 + 8*m/9 + 20/9
     """
     m = tc_m()
-    lam = [sp.Integer(1)] * k if lam is None else [sp.sympify(v) for v in lam]
+    lam = [sp.Integer(1)] * k if lam is None else [sp.sympify(v, strict=True) for v in lam]
     W, c, _ = tc.claim2_matrix(k, s)
     G = W * W.T
     ch = [v / sp.sqrt(k) for v in shat]
