@@ -41,3 +41,15 @@ def write_atomic(path: str | os.PathLike, data: bytes | str) -> None:
 
 def dump_json(obj: Any) -> str:
     return json.dumps(jsonable(obj), indent=2, sort_keys=False)
+
+
+def save_png(fig, path: str | os.PathLike) -> None:
+    """Save a matplotlib figure as PNG atomically (a killed run leaves no half-written file)."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    write_atomic(path, buf.getvalue())

@@ -23,7 +23,7 @@ import sys
 import click
 import numpy as np
 
-from numerics.cliutil import die, dump_json, write_atomic
+from numerics.cliutil import die, dump_json, save_png
 
 EXAMPLES = """
 \b
@@ -240,7 +240,6 @@ def _text(r: dict, latex: bool = False) -> str:
 
 
 def _plot(r: dict, path: str) -> None:
-    import io
 
     import matplotlib
 
@@ -262,10 +261,7 @@ def _plot(r: dict, path: str) -> None:
     ax.set_xlabel("m = <u, û>")
     ax.set_ylabel("h(m)")
     ax.legend()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    write_atomic(path, buf.getvalue())
+    save_png(fig, path)
 
 
 if __name__ == "__main__":  # pragma: no cover

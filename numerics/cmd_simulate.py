@@ -38,7 +38,7 @@ import time
 import click
 import numpy as np
 
-from numerics.cliutil import die, dump_json, write_atomic
+from numerics.cliutil import die, dump_json, save_png
 
 EXAMPLES = """
 \b
@@ -334,7 +334,6 @@ def _text(res: dict) -> str:
 
 
 def _plot(res: dict, path: str) -> None:
-    import io
 
     import matplotlib
 
@@ -360,10 +359,7 @@ def _plot(res: dict, path: str) -> None:
     ax.axhline(0, c="gray", lw=0.5)
     ax.set_ylim(-1.02, 1.02)
     ax.legend(fontsize=8, loc="best")
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    write_atomic(path, buf.getvalue())
+    save_png(fig, path)
 
 
 if __name__ == "__main__":  # pragma: no cover
