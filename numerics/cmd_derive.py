@@ -42,7 +42,8 @@ exp(x²/4) (otherwise E[σ(g)²] may be infinite). Bad input: one line on stderr
 """
 
 
-@click.command(name="derive", epilog=EXAMPLES)
+@click.command(name="derive", epilog=EXAMPLES,
+               short_help="Hermite expansion, K' and h(m) of an activation you type.")
 @click.argument("expr")
 @click.option("--terms", default=10, show_default=True, type=click.IntRange(1, 60),
               help="Hermite coefficients μ_0..μ_N to print.")

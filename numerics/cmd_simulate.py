@@ -72,7 +72,8 @@ VARIANT_HELP = ("frozen | joint | unprojected | alpha | linearised | scratch, jo
                 "(see below)")
 
 
-@click.command(name="simulate", epilog=EXAMPLES)
+@click.command(name="simulate", epilog=EXAMPLES,
+               short_help="Run online SGD (Eq. 4) with the full or the reduced engine.")
 @click.option("--act", default="relu", show_default=True,
               help="Activation: a name (relu, erf, tanh, He3, …) or an expression in x.")
 @click.option("--k", "k", default=4, show_default=True, type=click.IntRange(1, 5000),
