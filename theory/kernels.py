@@ -471,14 +471,7 @@ def K(act: Activation | str, rho: Any, n_terms: int = 30, dps: int = 20,
     >>> v.method, round(v.value, 12), v.error < 1e-13
     ('series', 0.162677219806, True)
     """
-    a = get(act)
-    _check_rho(rho)
-    e = closed_K(a) if method != "series" else None
-    if method == "closed" and e is None:
-        raise ValueError(f"no closed form of K for '{a.name}'")
-    if e is not None:
-        return KValue(_eval(e, (RHO,), rho), _zero_like(rho), "closed")
-    return _series(a, rho, n_terms, dps, derivative=False)
+    return _unit_variance(get(act), rho, n_terms, dps, method, derivative=False)
 
 
 def Kprime(act: Activation | str, rho: Any, n_terms: int = 30, dps: int = 20,
@@ -497,13 +490,20 @@ def Kprime(act: Activation | str, rho: Any, n_terms: int = 30, dps: int = 20,
     """
     a = get(act)
     _require_no_jump(a)
+    return _unit_variance(a, rho, n_terms, dps, method, derivative=True)
+
+
+def _unit_variance(a: Activation, rho: Any, n_terms: int, dps: int, method: str,
+                   derivative: bool) -> KValue:
+    """K or K' at unit variances: the closed form unless ``method="series"`` (or none exists)."""
     _check_rho(rho)
-    e = closed_Kprime(a) if method != "series" else None
+    e = (closed_Kprime(a) if derivative else closed_K(a)) if method != "series" else None
     if method == "closed" and e is None:
-        raise ValueError(f"no closed form of K' for '{a.name}'")
+        name = "K'" if derivative else "K"
+        raise ValueError(f"no closed form of {name} for '{a.name}'")
     if e is not None:
         return KValue(_eval(e, (RHO,), rho), _zero_like(rho), "closed")
-    return _series(a, rho, n_terms, dps, derivative=True)
+    return _series(a, rho, n_terms, dps, derivative=derivative)
 
 
 def _check_cov(s1: float, s2: float, c: float) -> None:
