@@ -168,6 +168,10 @@ class Geometry:
         else:
             self.R = np.zeros((k, 0))
             uW = np.zeros(0)
+        if float(np.abs(uW).max(initial=0.0)) <= 1e-13:
+            # u ⊥ span(W) (Assumption 2) up to rounding: the exact zeros let the kernel compute
+            # <u, x> as one product instead of r + 1 (a third of a ReLU step's cost at k = 50)
+            uW = np.zeros_like(uW)
         nperp = math.sqrt(max(0.0, 1.0 - float(uW @ uW)))
         if nperp < 1e-12:  # u ∈ span(W) (α = 1): q is any unit vector ⊥ span(W), u_S = (u_W, 0)
             nperp = 0.0
