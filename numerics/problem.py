@@ -114,6 +114,11 @@ class Instance:
         return self.W @ self.W.T
 
     @cached_property
+    def row_norms2(self) -> np.ndarray:
+        """``‖w_j‖²`` for every row (k), computed once (the SGD engines need it every step)."""
+        return np.einsum("ij,ij->i", self.W, self.W)
+
+    @cached_property
     def rank(self) -> int:
         """rank(W): k (full row rank) or 0 (W = 0, the GLM instance)."""
         return 0 if not np.any(self.W) else int(np.linalg.matrix_rank(self.W))

@@ -48,6 +48,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+import numba
 import numpy as np
 import scipy.linalg
 
@@ -67,8 +68,7 @@ __all__ = ["run", "gradients", "initial_uhat"]
 def _student_scale(inst: Instance, C: np.ndarray, wu: np.ndarray) -> np.ndarray:
     """Row scale s_j of the student (runs × k); ``wu`` = <w_j, û>."""
     if inst.convention == "normalised":
-        G = np.einsum("ij,ij->i", inst.W, inst.W)
-        return 1.0 / np.sqrt(G + 2 * inst.xi * C * wu + inst.xi**2 * C**2)
+        return 1.0 / np.sqrt(inst.row_norms2 + 2 * inst.xi * C * wu + inst.xi**2 * C**2)
     if inst.convention == "appB":
         return np.full_like(C, inst.k / (inst.k + inst.xi**2))
     return np.ones_like(C)
@@ -140,6 +140,36 @@ def gradients(inst: Instance, U: np.ndarray, C: np.ndarray, X: np.ndarray, *,
         gamma = np.zeros_like(g)
         dpdc = xi * s * th[:, None]
     return e**2, g, delta, gamma, B * dpdc
+
+
+@numba.njit(fastmath={"reassoc", "contract"})
+def _tangent_step(U, X, B, g, lr, u, m):  # pragma: no cover - compiled
+    """In place, for every run i: ``v = g_i (x_i − b_i)`` (``b_i = Wᵀ(WWᵀ)⁻¹Wx_i``, absent when
+    B has no columns), ``û_i ← proj(û_i − η (v − <û_i, v> û_i))`` and ``m_i = <û_i, u>``.
+
+    The same arithmetic as the NumPy lines of the unprojected branch of :func:`run`, fused into
+    three passes over each row (NumPy needs eight over the whole runs × d array: this is what
+    keeps the reference engine within 1.5× of its floor, see benchmarks/bench_engines.py)."""
+    runs, d = U.shape
+    nb = B.shape[1]
+    for i in range(runs):
+        gi = g[i]
+        ip = 0.0
+        for l in range(d):
+            v = gi * (X[i, l] - B[i, l]) if nb else gi * X[i, l]
+            ip += U[i, l] * v
+        nn = 0.0
+        for l in range(d):
+            v = gi * (X[i, l] - B[i, l]) if nb else gi * X[i, l]
+            w = U[i, l] - lr * (v - ip * U[i, l])
+            U[i, l] = w
+            nn += w * w
+        sc = 1.0 / math.sqrt(nn)
+        mm = 0.0
+        for l in range(d):
+            U[i, l] *= sc
+            mm += U[i, l] * u[l]
+        m[i] = mm
 
 
 def initial_uhat(inst: Instance, rng: np.random.Generator, runs: int, *, project: bool = True,
@@ -214,6 +244,7 @@ def run(inst: Instance, rng: np.random.Generator, *, runs: int, steps: int, lr: 
     act, o = inst.activation, inst.out_scale
     need_wu = not var.project and inst.convention == "normalised"
     zeros_k = np.zeros((runs, k))
+    empty_b = np.zeros((runs, 0))
 
     nrec = len(rec)
     M = np.empty((runs, nrec))
@@ -226,7 +257,7 @@ def run(inst: Instance, rng: np.random.Generator, *, runs: int, steps: int, lr: 
         t_succ[(t_succ < 0) & (m * m >= 1 - eps)] = t
         t_esc[(t_esc < 0) & (np.abs(m) > r)] = t
 
-    m = U @ u
+    m = U @ u  # updated in place by _tangent_step
     M[:, 0] = m
     if CC is not None:
         CC[:, 0] = C @ inst.c
@@ -246,21 +277,21 @@ def run(inst: Instance, rng: np.random.Generator, *, runs: int, steps: int, lr: 
         if var.project:
             # Π⊥(g x + δW + γû) = g(x − Wᵀ(WWᵀ)⁻¹Wx) + γû as û ⊥ span(W); the γû term is
             # then removed by the tangent projection (tested), so it is not formed
-            V = X if Ginv is None else X - (Y @ Ginv) @ W
-            V *= g[:, None]
+            B = empty_b if Ginv is None else (Y @ Ginv) @ W
+            _tangent_step(U, X, B, g, lr, u, m)
         else:
             V = g[:, None] * X + gamma[:, None] * U
             if inst.convention == "normalised" and inst.rank:
                 V += delta @ W
-        V -= np.einsum("rd,rd->r", U, V)[:, None] * U  # tangent space of the sphere
-        V *= -lr
-        U += V
-        U /= np.sqrt(np.einsum("rd,rd->r", U, U))[:, None]
+            V -= np.einsum("rd,rd->r", U, V)[:, None] * U  # tangent space of the sphere
+            V *= -lr
+            U += V
+            U /= np.sqrt(np.einsum("rd,rd->r", U, U))[:, None]
+            m = U @ u
         if var.joint:
             Tc = grad_c - np.einsum("rk,rk->r", C, grad_c)[:, None] * C
             C = C - lr_c * Tc
             C /= np.linalg.norm(C, axis=1, keepdims=True)
-        m = U @ u
         passage(m, t + 1)
         if t + 1 == rec[ri]:
             M[:, ri] = m
