@@ -52,6 +52,7 @@ import numba
 import numpy as np
 import scipy.linalg
 
+from numerics.normals import standard_normal
 from numerics.problem import Instance
 from numerics.sgd import (
     Trace,
@@ -245,6 +246,7 @@ def run(inst: Instance, rng: np.random.Generator, *, runs: int, steps: int, lr: 
     need_wu = not var.project and inst.convention == "normalised"
     zeros_k = np.zeros((runs, k))
     empty_b = np.zeros((runs, 0))
+    X = np.empty((runs, inst.d))
 
     nrec = len(rec)
     M = np.empty((runs, nrec))
@@ -266,7 +268,7 @@ def run(inst: Instance, rng: np.random.Generator, *, runs: int, steps: int, lr: 
     ri = 1
     bar = _bar(progress, steps, "full")
     for t in range(steps):
-        X = rng.standard_normal((runs, inst.d))
+        standard_normal(rng, None, out=X)  # = rng.standard_normal((runs, d)), 2.8× cheaper
         YV = X @ WV.T
         Y, P = YV[:, :k], YV[:, k:]
         fstar = o * (act.f(P) @ inst.lam)
