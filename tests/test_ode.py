@@ -225,8 +225,10 @@ def test_quick_plateau_experiment_meets_the_small_noise_target():
 
 @pytest.mark.slow
 def test_full_plateau_experiment_meets_the_targets():
-    # ~4 min on one free core. The recursion's own target (gap ≤ 0.02 at ηd ≤ 0.1) is reported,
-    # not asserted: it fails (0.017–0.063), and the assertion below says why (the noise term).
+    # ~5 min on one free core. The issue's recursion target (gap ≤ 0.02 at ηd ≤ 0.1) is
+    # reported, not asserted: it fails at ηd = 0.1 (0.011–0.063), and the assertions below say
+    # why — the no-W₂ ODE (Derivation 2's noise term) follows the median path within TOL, and
+    # the target holds at ηd = 0.03.
     from numerics.experiments import plateau as ex
 
     rows = ex.run_plateau_experiment("full", seed=0)
@@ -235,4 +237,5 @@ def test_full_plateau_experiment_meets_the_targets():
     print(tg)
     assert tg["stationary"] and tg["n_small"] >= 5 and tg["small_ok"]
     assert tg["worst_exact_all"] <= ex.TOL
-    assert tg["ode_path_ok"] and tg["recursion_excess"] <= ex.TOL_RECURSION / 2
+    assert tg["ode_path_gap"] <= ex.TOL and tg["recursion_excess"] <= ex.TOL_RECURSION / 2
+    assert tg["recursion_gap_by"]["random_c ηd=0.03"] <= ex.TOL_RECURSION
