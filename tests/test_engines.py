@@ -449,3 +449,19 @@ def test_compiled_normals_are_numpys_bit_for_bit_and_leave_the_generator_where_n
     assert np.array_equal(out, ref.standard_normal(shape))
     with pytest.raises(ValueError):
         standard_normal(g, None, out=np.empty(shape, dtype=np.float32))
+
+
+@pytest.mark.parametrize("act,convention,features", [
+    ("relu", "normalised", "random"), ("erf", "raw", "orthonormal"), ("erf", "appB", "random"),
+    ("tanh(x) + x/2", "normalised", "random"), ("relu", "normalised", "glm")])
+def test_full_engine_compiled_step_repeats_the_numpy_step(act, convention, features):
+    # the variant 'frozen' runs a compiled step (loss, g and the tangent step fused); it must
+    # give the NumPy lines' numbers up to rounding, for every convention and a typed activation
+    inst = _inst(41, d=60, k=4, act=act, convention=convention, features=features)
+    kw = dict(runs=5, steps=400, lr=0.01, record_every=50, h0_sign=1.0)
+    a = full.run(inst, np.random.default_rng(42), **kw)
+    b = full.run(inst, np.random.default_rng(42), _fused=False, **kw)
+    assert np.abs(a.m - b.m).max() < 1e-12
+    assert np.allclose(a.loss[:, 1:], b.loss[:, 1:], rtol=1e-12, atol=0)
+    assert np.array_equal(a.t_success, b.t_success) and np.array_equal(a.t_escape, b.t_escape)
+    assert np.std(a.m[:, -1]) > 0 and np.abs(a.m[:, -1] - a.m[:, 0]).max() > 0.05  # it moved

@@ -143,6 +143,29 @@ def gradients(inst: Instance, U: np.ndarray, C: np.ndarray, X: np.ndarray, *,
     return e**2, g, delta, gamma, B * dpdc
 
 
+@numba.njit(fastmath={"reassoc", "contract"}, inline="always")
+def _tangent_row(U, X, B, i, gi, lr, u):  # pragma: no cover - compiled
+    """Row i of :func:`_tangent_step`; returns the new m_i."""
+    d = U.shape[1]
+    nb = B.shape[1]
+    ip = 0.0
+    for l in range(d):
+        v = gi * (X[i, l] - B[i, l]) if nb else gi * X[i, l]
+        ip += U[i, l] * v
+    nn = 0.0
+    for l in range(d):
+        v = gi * (X[i, l] - B[i, l]) if nb else gi * X[i, l]
+        w = U[i, l] - lr * (v - ip * U[i, l])
+        U[i, l] = w
+        nn += w * w
+    sc = 1.0 / math.sqrt(nn)
+    mm = 0.0
+    for l in range(d):
+        U[i, l] *= sc
+        mm += U[i, l] * u[l]
+    return mm
+
+
 @numba.njit(fastmath={"reassoc", "contract"})
 def _tangent_step(U, X, B, g, lr, u, m):  # pragma: no cover - compiled
     """In place, for every run i: ``v = g_i (x_i − b_i)`` (``b_i = Wᵀ(WWᵀ)⁻¹Wx_i``, absent when
@@ -151,26 +174,49 @@ def _tangent_step(U, X, B, g, lr, u, m):  # pragma: no cover - compiled
     The same arithmetic as the NumPy lines of the unprojected branch of :func:`run`, fused into
     three passes over each row (NumPy needs eight over the whole runs × d array: this is what
     keeps the reference engine within 1.5× of its floor, see benchmarks/bench_engines.py)."""
-    runs, d = U.shape
-    nb = B.shape[1]
-    for i in range(runs):
-        gi = g[i]
-        ip = 0.0
-        for l in range(d):
-            v = gi * (X[i, l] - B[i, l]) if nb else gi * X[i, l]
-            ip += U[i, l] * v
-        nn = 0.0
-        for l in range(d):
-            v = gi * (X[i, l] - B[i, l]) if nb else gi * X[i, l]
-            w = U[i, l] - lr * (v - ip * U[i, l])
-            U[i, l] = w
-            nn += w * w
-        sc = 1.0 / math.sqrt(nn)
-        mm = 0.0
-        for l in range(d):
-            U[i, l] *= sc
-            mm += U[i, l] * u[l]
-        m[i] = mm
+    for i in range(U.shape[0]):
+        m[i] = _tangent_row(U, X, B, i, g[i], lr, u)
+
+
+_FUSED: dict[str, Callable] = {}
+
+
+def _fused_step(act) -> Callable:
+    """One whole step of Eq. (4) for the variant ``frozen`` (û projected, ĉ frozen, true
+    student), compiled with σ, σ' (one per activation, cached): for every run, from ``x``, its
+    products ``YV = [Wx, teacher's <v_i, x>]`` and ``B = Wᵀ(WWᵀ)⁻¹Wx``: θ = <û, x>, the
+    loss and g exactly as :func:`gradients` computes them on that constraint set (student row
+    scales constant: <w_j, û> = 0), then :func:`_tangent_row`. Same numbers as the NumPy path
+    up to rounding (tested); it removes the per-step Python overhead of ~25 small array
+    operations, which dominated at small d and k."""
+    from numerics.sgd.reduced import compiled_activation
+
+    key = act.name if act.name == "relu" else repr(act.expr)
+    if key not in _FUSED:
+        sig, dsig = compiled_activation(act)
+
+        @numba.njit(fastmath={"reassoc", "contract"})
+        def step(U, X, YV, B, s, lam, xch, o, lr, u, m, acc):  # pragma: no cover - compiled
+            runs, d = U.shape
+            k = lam.shape[0]
+            for i in range(runs):
+                th = 0.0
+                for l in range(d):
+                    th += U[i, l] * X[i, l]
+                fs = 0.0
+                fh = 0.0
+                gs = 0.0
+                for j in range(k):
+                    fs += lam[j] * sig(YV[i, k + j])
+                    p = s[j] * (YV[i, j] + xch[j] * th)
+                    fh += lam[j] * sig(p)
+                    gs += lam[j] * dsig(p) * xch[j] * s[j]
+                e = o * (fs - fh)
+                acc[i] += e * e
+                m[i] = _tangent_row(U, X, B, i, -2.0 * e * o * gs, lr, u)
+
+        _FUSED[key] = step
+    return _FUSED[key]
 
 
 def initial_uhat(inst: Instance, rng: np.random.Generator, runs: int, *, project: bool = True,
@@ -212,9 +258,11 @@ def run(inst: Instance, rng: np.random.Generator, *, runs: int, steps: int, lr: 
         record_every: int | None = None, grid=None, m0: float | None = None,
         sign_flip: bool = True, h0_sign: float | Callable | None = None,
         variant: str = "frozen", lr_c: float | None = None, eps: float = 0.05, r: float = 0.5,
-        progress: bool = False) -> Trace:
+        progress: bool = False, _fused: bool = True) -> Trace:
     """Online SGD of Eq. (4) in R^d, ``runs`` independent runs at once (see the module docstring
     and :mod:`numerics.sgd` for the arguments and variants). Returns a :class:`Trace`.
+    The variant ``frozen`` takes a compiled step (:func:`_fused_step`) unless ``_fused`` is
+    False (then the NumPy lines below, as for every other variant; the tests compare the two).
 
     >>> from numerics.problem import make_instance
     >>> inst = make_instance(np.random.default_rng(0), d=12, k=2, xi=1.0, act="erf")
@@ -247,6 +295,11 @@ def run(inst: Instance, rng: np.random.Generator, *, runs: int, steps: int, lr: 
     zeros_k = np.zeros((runs, k))
     empty_b = np.zeros((runs, 0))
     X = np.empty((runs, inst.d))
+    fused = _fused and var.project and not var.joint and not var.linear
+    if fused:
+        step = _fused_step(act)
+        s_row = np.ascontiguousarray(_student_scale(inst, C[:1], zeros_k[:1])[0])
+        xch = inst.xi * inst.chat
 
     nrec = len(rec)
     M = np.empty((runs, nrec))
@@ -267,10 +320,29 @@ def run(inst: Instance, rng: np.random.Generator, *, runs: int, steps: int, lr: 
     acc = np.zeros(runs)
     ri = 1
     bar = _bar(progress, steps, "full")
+
+    def _after_step(t: int) -> None:  # passage times, the record grid, the progress bar
+        nonlocal ri
+        passage(m, t + 1)
+        if t + 1 == rec[ri]:
+            M[:, ri] = m
+            L[:, ri] = acc / (rec[ri] - rec[ri - 1])
+            acc[:] = 0.0
+            if CC is not None:
+                CC[:, ri] = C @ inst.c
+            ri += 1
+        if bar is not None:
+            bar.update(1)
+
     for t in range(steps):
         standard_normal(rng, None, out=X)  # = rng.standard_normal((runs, d)), 2.8× cheaper
         YV = X @ WV.T
         Y, P = YV[:, :k], YV[:, k:]
+        if fused:
+            B = empty_b if Ginv is None else (Y @ Ginv) @ W
+            step(U, X, YV, B, s_row, inst.lam, xch, o, lr, u, m, acc)
+            _after_step(t)
+            continue
         fstar = o * (act.f(P) @ inst.lam)
         wu = U @ W.T if need_wu else zeros_k
         loss, g, delta, gamma, grad_c = gradients(inst, U, C, X, linear=var.linear, fstar=fstar,
@@ -294,16 +366,7 @@ def run(inst: Instance, rng: np.random.Generator, *, runs: int, steps: int, lr: 
             Tc = grad_c - np.einsum("rk,rk->r", C, grad_c)[:, None] * C
             C = C - lr_c * Tc
             C /= np.linalg.norm(C, axis=1, keepdims=True)
-        passage(m, t + 1)
-        if t + 1 == rec[ri]:
-            M[:, ri] = m
-            L[:, ri] = acc / (rec[ri] - rec[ri - 1])
-            acc[:] = 0.0
-            if CC is not None:
-                CC[:, ri] = C @ inst.c
-            ri += 1
-        if bar is not None:
-            bar.update(1)
+        _after_step(t)
     if bar is not None:
         bar.close()
     return Trace("full", var.name, rec, M, L, CC, t_succ, t_esc, eps, r,
