@@ -164,10 +164,13 @@ def main() -> None:
           f"{np.round(m, 3).tolist()}")
 
     print("\nchain at d = 10³ vs d = 10⁶ (k = 10, random unit rows)")
-    per = {}
-    for d in (1000, 1_000_000):
-        inst = _instance(d, 10, seed=3)
-        per[d] = chain_cost(inst, runs=64, steps=2000 if quick else 20_000)[0]
+    per = {1000: np.inf, 1_000_000: np.inf}
+    insts = {d: _instance(d, 10, seed=3) for d in per}
+    for _ in range(3):  # alternate the two sizes, best of three each: the machine is noisy
+        for d in per:
+            per[d] = min(per[d], chain_cost(insts[d], runs=64,
+                                            steps=2000 if quick else 20_000)[0])
+    for d in per:
         print(f"  d = {d:>8}: {per[d]:.2e} s per run-step")
     print(f"  ratio d=10⁶ / d=10³: {per[1_000_000] / per[1000]:.2f} (target ≈ 1)")
 
