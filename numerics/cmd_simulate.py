@@ -1,5 +1,5 @@
 """``lowrank simulate``: online SGD of Eq. (4) (§2) on one instance, many runs, with the population
-recursion of §3.1 overlaid.
+recursion of §3.1 and the effective ODE with SGD's noise term (model.md, Derivation 2) overlaid.
 
 Engines: ``reduced`` (default; the exact O(k) Markov chain of model.md's Derivation 1, any d) and
 ``full`` (the algorithm as printed in R^d, the reference). Both from :mod:`numerics.sgd`.
@@ -26,7 +26,9 @@ JSON output (``--json``), schema ``lowrank-simulate/1``:
   ``cc``: <ĉ_t, c> (joint variant) or null;
 * ``first_passage``: eps, r, ``t_success`` (first t with m_t² ≥ 1 − eps, −1 if never) and
   ``t_escape`` (first t with |m_t| > r) per run, and the fraction of runs that succeeded;
-* ``ode``: ``{"defined", "reason", "m0", "m" (on the same steps), "t_success", "t_escape"}``;
+* ``ode``: ``{"defined", "reason", "m0", "m" (on the same steps), "t_success", "t_escape",
+  "effective"}``; ``effective`` (null with ``--no-noise-ode``): ``{"m" (same steps), "plateau",
+  "noise_at_plateau", "model"}``, the effective ODE of Derivation 2 without W₂;
 * ``seconds``.
 """
 
@@ -120,14 +122,17 @@ VARIANT_HELP = ("frozen | joint | unprojected | alpha | linearised | scratch, jo
               type=click.FloatRange(0, 1, max_open=True), help="Escape: |m_t| > r.")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on stderr [default: on when stderr is a terminal].")
+@click.option("--noise-ode/--no-noise-ode", "noise_ode", default=True, show_default=True,
+              help="Also solve the effective ODE with SGD's noise term (Derivation 2; V by "
+                   "quadrature, a few seconds).")
 @click.option("--plot", "plot_file", default=None, type=click.Path(dir_okay=False),
-              help="Write m_t quantile bands and the population recursion (PNG).")
+              help="Write m_t quantile bands with the ODE predictions (PNG).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (see module doc).")
 @click.option("--save-instance", "save_file", default=None, type=click.Path(dir_okay=False),
               help="Save the instance as FILE.json + FILE.npz.")
 def cmd_simulate(act, k, d, xi, features, lam, c_law, convention, alpha, glm, instance_file,
                  seed, engine, runs, steps, lr, lr_c, variant, m0, no_sign_flip, h0_sign,
-                 record_every, eps, r_esc, progress, plot_file, as_json, save_file):
+                 record_every, eps, r_esc, noise_ode, progress, plot_file, as_json, save_file):
     """Run online SGD (Eq. 4) on one instance and compare m_t with the population recursion."""
     from theory.activations import ActivationError
 
@@ -160,7 +165,7 @@ def cmd_simulate(act, k, d, xi, features, lam, c_law, convention, alpha, glm, in
         "lr": 0.1 / inst.d if lr is None else lr, "lr_default": lr is None, "lr_c": lr_c,
         "m0": m0, "sign_flip": sign_flip, "h0_sign": None if h0_sign is None else
         float(h0_sign), "eps": eps, "r": r_esc, "record_every": record_every,
-        "seed": seed, "run_seed": [seed, 1],
+        "seed": seed, "run_seed": [seed, 1], "noise_ode": noise_ode,
     }
     try:
         result = simulate(inst, settings, progress=progress)
@@ -207,7 +212,7 @@ def simulate(inst, settings: dict, progress: bool = False) -> dict:
     q10, med, q90 = np.quantile(M, [0.1, 0.5, 0.9], axis=0)
     m_start = settings["m0"] if settings["m0"] is not None else float(np.median(M[:, 0]))
     ode = population_ode(inst, settings["variant"], m_start, settings["lr"], tr.steps,
-                         settings["eps"], settings["r"])
+                         settings["eps"], settings["r"], noise=settings.get("noise_ode", False))
     return {
         "schema": "lowrank-simulate/1",
         "settings": {**settings, "h0_sign_used": tr.settings.get("h0_sign"),
@@ -227,10 +232,13 @@ def simulate(inst, settings: dict, progress: bool = False) -> dict:
 
 
 def population_ode(inst, variant: str, m0: float, lr: float, steps: np.ndarray, eps: float,
-                   r: float) -> dict:
+                   r: float, noise: bool = False) -> dict:
     """The population recursion ``m̄_{t+1} = m̄_t + η h(m̄_t)(1 − m̄_t²)`` (§3.1, App. C.1) on the
     recorded ``steps``, with its first passages; ``{"defined": False, "reason": …}`` where
-    Prop. 4's h does not apply (see the module docstring).
+    Prop. 4's h does not apply (see the module docstring). With ``noise``, also ``effective``:
+    the effective ODE with SGD's noise term, without W₂ (model.md, Derivation 2;
+    :func:`numerics.ode.effective_ode`, V on 17 Chebyshev nodes), on the same steps, its plateau
+    m* and the noise size η²(d − r − 2)V(m*) there (:func:`numerics.ode.plateau`).
 
     >>> from numerics.problem import make_instance
     >>> inst = make_instance(np.random.default_rng(0), d=20, k=2, xi=1.0, act="He3")
@@ -266,8 +274,19 @@ def population_ode(inst, variant: str, m0: float, lr: float, steps: np.ndarray, 
     path = path[0]
     succ = np.flatnonzero(path * path >= 1 - eps)
     esc = np.flatnonzero(np.abs(path) > r)
+    effective = None
+    if noise:
+        from numerics import ode as ode_mod
+
+        nm = ode_mod.noise_model(inst, n_grid=17)
+        _, eff = ode_mod.effective_ode(nm, lr, [float(m0)], float(T), w2=False,
+                                       t_eval=steps.astype(float))
+        pl = ode_mod.plateau(nm, lr, exact=False)
+        effective = {"m": eff[0], "plateau": pl.ode_no_w2, "noise_at_plateau": pl.noise,
+                     "model": "numerics.ode.effective_ode, w2=False (Derivation 2), V on 17 "
+                              "Chebyshev nodes in arccos m"}
     return {"defined": True, "reason": None, "m0": float(m0),
-            "m": path[np.searchsorted(t, steps)],
+            "m": path[np.searchsorted(t, steps)], "effective": effective,
             "t_success": int(t[succ[0]]) if succ.size else -1,
             "t_escape": int(t[esc[0]]) if esc.size else -1,
             "first_passage_resolution": "every step" if every else "recorded steps",
@@ -311,7 +330,8 @@ def _text(res: dict) -> str:
     mf = np.asarray(res["m_final"])
     lines = [
         f"instance: σ = {inst['act']}, d = {inst['d']}, k = {inst['k']}, ξ = {inst['xi']}, "
-        f"{inst['convention']} rows, features {inst['features']}, α = {inst['alpha']:.3g}, "
+        f"{inst['convention']} rows, features {inst['features']}, "
+        f"α = {inst['alpha'] if inst['alpha'] > 1e-12 else 0:.3g}, "
         f"seed {inst['seed']}",
         f"SGD: engine {s['engine']}, variant {s['variant']}, {s['runs']} runs × {s['steps']} "
         f"steps, η = {s['lr']:.4g}" + (" (default 0.1/d)" if s["lr_default"] else ""),
@@ -328,6 +348,11 @@ def _text(res: dict) -> str:
         lines.append(f"population recursion from m̄_0 = {ode['m0']:+.4f}: m̄_T = "
                      f"{ode['m'][-1]:+.4f}, first passage "
                      f"{ode['t_success'] if ode['t_success'] >= 0 else 'not reached'}")
+        eff = ode.get("effective")
+        if eff:
+            lines.append(f"effective ODE with the noise term (Derivation 2): m_T = "
+                         f"{eff['m'][-1]:+.4f}, plateau m* = {eff['plateau']:+.4f} "
+                         f"(noise η²(d − r − 2)V(m*) = {eff['noise_at_plateau']:.2g})")
     else:
         lines.append(ode["reason"])
     lines.append(f"({res['seconds']:.2f} s)")
@@ -349,6 +374,11 @@ def _plot(res: dict, path: str) -> None:
     ode = res["ode"]
     if ode["defined"]:
         ax.plot(t, ode["m"], "k--", lw=1.2, label="population recursion")
+        eff = ode.get("effective")
+        if eff:
+            ax.plot(t, eff["m"], ":", c="tab:red", lw=1.6,
+                    label="effective ODE (noise term, Derivation 2)")
+            ax.axhline(eff["plateau"], c="tab:red", lw=0.6, alpha=0.6)
     else:
         ax.text(0.02, 0.04, ode["reason"], transform=ax.transAxes, fontsize=7)
     s, inst = res["settings"], res["instance"]
