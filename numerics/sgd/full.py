@@ -144,14 +144,10 @@ def gradients(inst: Instance, U: np.ndarray, C: np.ndarray, X: np.ndarray, *,
 
 
 @numba.njit(fastmath={"reassoc", "contract"}, inline="always")
-def _tangent_row(U, X, B, i, gi, lr, u):  # pragma: no cover - compiled
-    """Row i of :func:`_tangent_step`; returns the new m_i."""
+def _tangent_row(U, X, B, i, gi, ip, lr, u):  # pragma: no cover - compiled
+    """Row i of :func:`_tangent_step` given ``ip = <û_i, v>``; returns the new m_i."""
     d = U.shape[1]
     nb = B.shape[1]
-    ip = 0.0
-    for l in range(d):
-        v = gi * (X[i, l] - B[i, l]) if nb else gi * X[i, l]
-        ip += U[i, l] * v
     nn = 0.0
     for l in range(d):
         v = gi * (X[i, l] - B[i, l]) if nb else gi * X[i, l]
@@ -174,8 +170,14 @@ def _tangent_step(U, X, B, g, lr, u, m):  # pragma: no cover - compiled
     The same arithmetic as the NumPy lines of the unprojected branch of :func:`run`, fused into
     three passes over each row (NumPy needs eight over the whole runs × d array: this is what
     keeps the reference engine within 1.5× of its floor, see benchmarks/bench_engines.py)."""
+    nb = B.shape[1]
     for i in range(U.shape[0]):
-        m[i] = _tangent_row(U, X, B, i, g[i], lr, u)
+        gi = g[i]
+        ip = 0.0
+        for l in range(U.shape[1]):
+            v = gi * (X[i, l] - B[i, l]) if nb else gi * X[i, l]
+            ip += U[i, l] * v
+        m[i] = _tangent_row(U, X, B, i, gi, ip, lr, u)
 
 
 _FUSED: dict[str, Callable] = {}
@@ -186,7 +188,8 @@ def _fused_step(act) -> Callable:
     student), compiled with σ, σ' (one per activation, cached): for every run, from ``x``, its
     products ``YV = [Wx, teacher's <v_i, x>]`` and ``B = Wᵀ(WWᵀ)⁻¹Wx``: θ = <û, x>, the
     loss and g exactly as :func:`gradients` computes them on that constraint set (student row
-    scales constant: <w_j, û> = 0), then :func:`_tangent_row`. Same numbers as the NumPy path
+    scales constant: <w_j, û> = 0), then :func:`_tangent_row` with <û, v> = g (θ − <û, b>) from
+    the same pass as θ (three passes over each row in all). Same numbers as the NumPy path
     up to rounding (tested); it removes the per-step Python overhead of ~25 small array
     operations, which dominated at small d and k."""
     from numerics.sgd.reduced import compiled_activation
@@ -199,10 +202,14 @@ def _fused_step(act) -> Callable:
         def step(U, X, YV, B, s, lam, xch, o, lr, u, m, acc):  # pragma: no cover - compiled
             runs, d = U.shape
             k = lam.shape[0]
+            nb = B.shape[1]
             for i in range(runs):
-                th = 0.0
+                th = 0.0  # <û, x>, and <û, b> (0 up to rounding: b ∈ span W), in one pass
+                ub = 0.0
                 for l in range(d):
                     th += U[i, l] * X[i, l]
+                    if nb:
+                        ub += U[i, l] * B[i, l]
                 fs = 0.0
                 fh = 0.0
                 gs = 0.0
@@ -213,7 +220,8 @@ def _fused_step(act) -> Callable:
                     gs += lam[j] * dsig(p) * xch[j] * s[j]
                 e = o * (fs - fh)
                 acc[i] += e * e
-                m[i] = _tangent_row(U, X, B, i, -2.0 * e * o * gs, lr, u)
+                gi = -2.0 * e * o * gs
+                m[i] = _tangent_row(U, X, B, i, gi, gi * (th - ub), lr, u)
 
         _FUSED[key] = step
     return _FUSED[key]
