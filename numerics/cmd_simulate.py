@@ -19,7 +19,8 @@ JSON output (``--json``), schema ``lowrank-simulate/1``:
 * ``instance``: d, k, ξ, act, convention, features, λ law, c law, α, rank, seed, file, and the
   arrays λ, c, ĉ (not W, u: see ``--save-instance``);
 * ``settings``: engine, variant, runs, steps, lr (and whether it is the default 0.1/d), lr_c,
-  m0, sign_flip, h0_sign, eps, r, record_every, seeds;
+  m0, sign_flip, h0_sign, h0_sign_used, eps, r, record_every, seeds, noise_ode, and ``start``
+  (how the runs started, in words: the sign flip is said there);
 * ``steps``: the recorded step counts t; ``m``: every run's m_t on them (runs × len(steps));
   ``m_final``: every run's last m; ``quantiles``: median, q10, q90 of m_t across runs;
   ``loss``: per run, the mean per-sample loss over each recording window (NaN at t = 0);
@@ -216,7 +217,8 @@ def simulate(inst, settings: dict, progress: bool = False) -> dict:
     return {
         "schema": "lowrank-simulate/1",
         "settings": {**settings, "h0_sign_used": tr.settings.get("h0_sign"),
-                     "convention": inst.convention},
+                     "convention": inst.convention,
+                     "start": start_text(settings, tr.settings.get("h0_sign"))},
         "steps": tr.steps,
         "m": M,
         "m_final": tr.m_final,
@@ -229,6 +231,26 @@ def simulate(inst, settings: dict, progress: bool = False) -> dict:
         "ode": ode,
         "seconds": round(time.perf_counter() - t0, 3),
     }
+
+
+def start_text(settings: dict, h0_sign_used: float | None) -> str:
+    """How the runs started, in words (Eq. 4's draw, the theorems' sign flip, or ``--m0``).
+
+    >>> t = start_text({"m0": None, "sign_flip": True, "variant": "frozen"}, -1.0)
+    >>> "sign(m₀) = sign(h(0)) = −1" in t, start_text({"m0": 0.2}, None)
+    (True, 'every run at m₀ = +0.2 (--m0; no sign flip)')
+    """
+    if settings["m0"] is not None:
+        return f"every run at m₀ = {settings['m0']:+.4g} (--m0; no sign flip)"
+    where = "span(W)^⊥" if "unprojected" not in settings["variant"] else "R^d"
+    base = f"û₀ uniform on the unit sphere of {where}"
+    if not settings["sign_flip"]:
+        return base + ", as drawn (--no-sign-flip: Eq. 4's plain draw)"
+    if not h0_sign_used:
+        return base + ", not flipped: h(0) = 0, so the theorems' sign condition is void"
+    sign = "+1" if h0_sign_used > 0 else "−1"
+    return (base + f", flipped where needed so that sign(m₀) = sign(h(0)) = {sign}, as the "
+            "theorems assume (--no-sign-flip keeps Eq. 4's plain draw)")
 
 
 def population_ode(inst, variant: str, m0: float, lr: float, steps: np.ndarray, eps: float,
@@ -335,6 +357,7 @@ def _text(res: dict) -> str:
         f"seed {inst['seed']}",
         f"SGD: engine {s['engine']}, variant {s['variant']}, {s['runs']} runs × {s['steps']} "
         f"steps, η = {s['lr']:.4g}" + (" (default 0.1/d)" if s["lr_default"] else ""),
+        f"start: {s['start']}",
         f"m_T: median {np.median(mf):+.4f}, 10–90% [{np.quantile(mf, 0.1):+.4f}, "
         f"{np.quantile(mf, 0.9):+.4f}]; m_T² ≥ 1 − {fp['eps']}: "
         f"{100 * fp['fraction_success']:.0f}% of runs",

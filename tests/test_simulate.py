@@ -168,3 +168,12 @@ def test_effective_ode_follows_sgd_where_the_noise_defeats_the_population_recurs
     assert d["ode"]["m"][-1] > 0.99 and abs(med) < 0.15
     assert abs(d["ode"]["effective"]["m"][-1] - med) < 0.1
     assert d["ode"]["effective"]["noise_at_plateau"] > 0.1
+
+
+def test_output_says_how_the_runs_started():
+    # the issue: the default start is flipped to sign(m₀) = sign(h(0)) "(say so in the output)"
+    text = run(*SMALL).stdout
+    assert "flipped where needed so that sign(m₀) = sign(h(0))" in text
+    assert "as drawn (--no-sign-flip" in run(*SMALL, "--no-sign-flip").stdout
+    d = doc(*SMALL, "--m0", "0.25")
+    assert d["settings"]["start"].startswith("every run at m₀ = +0.25")
