@@ -58,6 +58,7 @@ MODULES: list[str] = [
     "numerics.claims.rates",  # DC-RATES, DC-C1R
     "numerics.claims.constructions",  # DC-GLME, DC-EX1, DC-C2
     "numerics.claims.misc_claims",  # DC-R14, DC-P18, DC-T36
+    "numerics.claims.ode_claims",  # DC-ODE
 ]
 
 

@@ -63,8 +63,8 @@ from numerics.problem import make_instance
 from numerics.sgd.reduced import run
 
 __all__ = ["PROFILES", "NOISE_LIMIT", "TOL", "TOL_RECURSION", "draw_instances", "sgd_median",
-           "plateau_row", "recursion_check", "run_plateau_experiment", "targets", "format_table",
-           "main"]
+           "plateau_row", "recursion_check", "median_band", "run_plateau_experiment", "targets",
+           "format_table", "main"]
 
 #: The noise size η²(d − r − 2)V(m*) up to which the ODE predictions must be within TOL.
 NOISE_LIMIT = 0.003
@@ -130,8 +130,12 @@ def _instance(act: str, d: int, rng: np.random.Generator):
 
 
 def plateau_row(act: str, d: int, etad: float, runs: int, seed_seq: np.random.SeedSequence,
-                label: str = "") -> dict:
+                label: str = "", noise_scale: float = 1.0,
+                max_noise: float | None = None) -> dict:
     """One instance: predictions, SGD median with CI, errors (see the module docstring).
+    With ``max_noise``, ηd is halved (at most 4 times, before any SGD) until the predicted
+    noise size η²(d − r − 2)V(m*) is at most ``max_noise``: a way to reach the small-noise
+    regime on a given instance (the row's ``eta_d`` is the one used).
 
     >>> # the full experiment is in the tests (slow); one small row costs a few seconds
     """
@@ -139,8 +143,15 @@ def plateau_row(act: str, d: int, etad: float, runs: int, seed_seq: np.random.Se
     inst = _instance(act, d, r_inst)
     lr = etad / d
     t0 = time.perf_counter()
-    nm = ode.noise_model(inst, n_grid=17)
-    pred = ode.plateau(nm, lr, rng=r_qmc)
+    nm = _scaled(ode.noise_model(inst, n_grid=17), noise_scale)
+    pred = ode.plateau(nm, lr, exact=max_noise is None, rng=r_qmc)
+    for _ in range(4 if max_noise is not None else 0):
+        if pred.noise <= max_noise:
+            break
+        etad, lr = etad / 2, lr / 2
+        pred = ode.plateau(nm, lr, exact=False)
+    if max_noise is not None:
+        pred = ode.plateau(nm, lr, rng=r_qmc)
     t_pred = time.perf_counter() - t0
     m_start = float(np.clip(pred.ode_no_w2, -0.999, 0.999))
     dm = 1e-3
@@ -169,7 +180,17 @@ def plateau_row(act: str, d: int, etad: float, runs: int, seed_seq: np.random.Se
             "seconds_prediction": t_pred, "seconds_sgd": t_sgd}
 
 
-def recursion_check(inst, etad: float, runs: int, rng: np.random.Generator) -> dict:
+def _scaled(nm, noise_scale: float):
+    """The noise model with V and W₂ multiplied by ``noise_scale`` (1: itself). Exists so that
+    the claim checks can feed a wrong noise term and see their verdicts flip."""
+    if noise_scale == 1.0:
+        return nm
+    t = dataclasses.replace(nm.table, V=nm.table.V * noise_scale, W2=nm.table.W2 * noise_scale)
+    return ode.NoiseModel(nm.red, nm.theta, t)
+
+
+def recursion_check(inst, etad: float, runs: int, rng: np.random.Generator, *,
+                    h=None, noise_scale: float = 1.0) -> dict:
     """The population recursion (:func:`numerics.ode.population_recursion`) and the effective
     ODE without W₂ (:func:`numerics.ode.effective_ode`) against the SGD median over a whole run
     from the random start at ηd (see the module docstring): both start at the median of m₀;
@@ -177,22 +198,30 @@ def recursion_check(inst, etad: float, runs: int, rng: np.random.Generator) -> d
     no-W₂ ODE's plateau and ``offset`` = 1 − |plateau|, the distance at which the noise term of
     Derivation 2 holds SGD from the recursion's limit ±1: ≈ ηd V(±1)/(4|h(±1)|) when ĉ ≠ c
     (then V(±1) > 0: the residual f* − f̂ does not vanish at û = ±u), 0 when ĉ = c.
+    ``h`` replaces the instance's h in the recursion and ``noise_scale`` multiplies the ODE's
+    noise term (both for feeding the claim checks a wrong statement).
 
     >>> # run by run_plateau_experiment; 10–40 s at d = 100, 2000 runs
     """
     d = inst.d
     red = ode.reduced(inst)
-    nm = ode.noise_model(red, n_grid=17)
+    h = red.h if h is None else h
+    nm = _scaled(ode.noise_model(red, n_grid=17), noise_scale)
     lr = etad / d
     m0 = 0.6745 / math.sqrt(d) * red.h0_sign                 # ≈ median |m₀| (probe only)
-    _, probe = population_recursion_until(red.h, m0, lr)
+    _, probe = population_recursion_until(h, m0, lr)
     steps = int(1.5 * probe)
     rec = np.unique(np.linspace(0, steps, 101).astype(np.int64))
     tr = run(inst, rng, runs=runs, steps=steps, lr=lr, grid=rec)
     med = np.median(tr.m, axis=0)
-    _, mbar = ode.population_recursion(red.h, [med[0]], lr, steps, record=tr.steps)
+    _, mbar = ode.population_recursion(h, [med[0]], lr, steps, record=tr.steps)
     _, mode = ode.effective_ode(nm, lr, [med[0]], steps, w2=False, t_eval=tr.steps)
     gap, gap_ode = np.abs(med - mbar[0]), np.abs(med - mode[0])
+    lo, hi = median_band(tr.m)
+
+    def beyond(pred):  # distance from the prediction to the median's 99.9% band, per step
+        return np.maximum(0.0, np.maximum(lo - pred, pred - hi))
+
     noise_path = float(np.max(np.abs(mode[0] - mbar[0])))     # the ODE's own noise effect
     plateau = ode.plateau(nm, lr, exact=False).ode_no_w2
     j = int(np.argmax(gap))
@@ -203,8 +232,27 @@ def recursion_check(inst, etad: float, runs: int, rng: np.random.Generator) -> d
             "max_gap": float(gap[j]), "at_step": int(tr.steps[j]),
             "median_at": float(med[j]), "recursion_at": float(mbar[0, j]),
             "max_gap_ode": float(gap_ode.max()), "noise_path": noise_path,
+            "max_gap_band": float(beyond(mbar[0]).max()),
+            "max_gap_ode_band": float(beyond(mode[0]).max()),
+            "band_halfwidth_max": float(np.max(hi - lo) / 2),
             "final_median": float(med[-1]), "final_recursion": float(mbar[0, -1]),
             "final_ode": float(mode[0, -1])}
+
+
+def median_band(M: np.ndarray, z: float = 3.29) -> tuple[np.ndarray, np.ndarray]:
+    """Distribution-free confidence band of the median of each column of ``M`` (runs × steps):
+    the order statistics of ranks n/2 ∓ z√n/2 (binomial(n, 1/2) normal approximation; z = 3.29:
+    99.9% at each step).
+
+    >>> lo, hi = median_band(np.random.default_rng(0).standard_normal((4000, 3)))
+    >>> bool(np.all(lo < 0) and np.all(hi > 0) and np.all(hi - lo < 0.2))
+    True
+    """
+    n = M.shape[0]
+    S = np.sort(M, axis=0)
+    i_lo = max(0, int(math.floor(n / 2 - z * math.sqrt(n) / 2)))
+    i_hi = min(n - 1, int(math.ceil(n / 2 + z * math.sqrt(n) / 2)))
+    return S[i_lo], S[i_hi]
 
 
 def population_recursion_until(h, m0: float, lr: float, level: float = 0.995,
