@@ -19,7 +19,8 @@ JSON output (``--json``), schema ``lowrank-simulate/1``:
 * ``instance``: d, k, ξ, act, convention, features, λ law, c law, α, rank, seed, file, and the
   arrays λ, c, ĉ (not W, u: see ``--save-instance``);
 * ``settings``: engine, variant, runs, steps, lr (and whether it is the default 0.1/d), lr_c,
-  m0, sign_flip, h0_sign, h0_sign_used, eps, r, record_every, seeds, noise_ode, and ``start``
+  m0, sign_flip, h0_sign, h0_sign_used, eps, r, record_every, seeds, noise_ode (and whether
+  it was the default: on for k ≤ 64), and ``start``
   (how the runs started, in words: the sign flip is said there);
 * ``steps``: the recorded step counts t; ``m``: every run's m_t on them (runs × len(steps));
   ``m_final``: every run's last m; ``quantiles``: median, q10, q90 of m_t across runs;
@@ -28,8 +29,9 @@ JSON output (``--json``), schema ``lowrank-simulate/1``:
 * ``first_passage``: eps, r, ``t_success`` (first t with m_t² ≥ 1 − eps, −1 if never) and
   ``t_escape`` (first t with |m_t| > r) per run, and the fraction of runs that succeeded;
 * ``ode``: ``{"defined", "reason", "m0", "m" (on the same steps), "t_success", "t_escape",
-  "effective"}``; ``effective`` (null with ``--no-noise-ode``): ``{"m" (same steps), "plateau",
-  "noise_at_plateau", "model"}``, the effective ODE of Derivation 2 without W₂;
+  "effective"}``; ``effective`` (null with ``--no-noise-ode``, or k > 64 by default):
+  ``{"m" (same steps), "plateau", "noise_at_plateau", "model"}``, the effective ODE of
+  Derivation 2 without W₂;
 * ``seconds``.
 """
 
@@ -70,6 +72,10 @@ sign(h(0)) (the theorems' assumption; --no-sign-flip keeps it as drawn); h(0) co
 for normalised/raw rows, and the App. B convention needs --h0-sign. Bad input: one line on
 stderr, exit status 2.
 """
+
+#: Largest k for which the effective ODE is solved unless asked (its quadrature took 4.8 s at
+#: k = 50 and 108 s at k = 200, orthonormal rows, on this project's machine).
+NOISE_ODE_MAX_K = 64
 
 VARIANT_HELP = ("frozen | joint | unprojected | alpha | linearised | scratch, joined by + "
                 "(see below)")
@@ -123,9 +129,10 @@ VARIANT_HELP = ("frozen | joint | unprojected | alpha | linearised | scratch, jo
               type=click.FloatRange(0, 1, max_open=True), help="Escape: |m_t| > r.")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on stderr [default: on when stderr is a terminal].")
-@click.option("--noise-ode/--no-noise-ode", "noise_ode", default=True, show_default=True,
+@click.option("--noise-ode/--no-noise-ode", "noise_ode", default=None,
               help="Also solve the effective ODE with SGD's noise term (Derivation 2; V by "
-                   "quadrature, a few seconds).")
+                   f"quadrature: seconds at k ≤ 50, minutes at k = 200) [default: on for "
+                   f"k ≤ {NOISE_ODE_MAX_K}].")
 @click.option("--plot", "plot_file", default=None, type=click.Path(dir_okay=False),
               help="Write m_t quantile bands with the ODE predictions (PNG).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (see module doc).")
@@ -166,7 +173,9 @@ def cmd_simulate(act, k, d, xi, features, lam, c_law, convention, alpha, glm, in
         "lr": 0.1 / inst.d if lr is None else lr, "lr_default": lr is None, "lr_c": lr_c,
         "m0": m0, "sign_flip": sign_flip, "h0_sign": None if h0_sign is None else
         float(h0_sign), "eps": eps, "r": r_esc, "record_every": record_every,
-        "seed": seed, "run_seed": [seed, 1], "noise_ode": noise_ode,
+        "seed": seed, "run_seed": [seed, 1],
+        "noise_ode": inst.k <= NOISE_ODE_MAX_K if noise_ode is None else noise_ode,
+        "noise_ode_auto": noise_ode is None,
     }
     try:
         result = simulate(inst, settings, progress=progress)
@@ -376,6 +385,9 @@ def _text(res: dict) -> str:
             lines.append(f"effective ODE with the noise term (Derivation 2): m_T = "
                          f"{eff['m'][-1]:+.4f}, plateau m* = {eff['plateau']:+.4f} "
                          f"(noise η²(d − r − 2)V(m*) = {eff['noise_at_plateau']:.2g})")
+        elif s.get("noise_ode_auto") and not s.get("noise_ode"):
+            lines.append(f"effective ODE not solved: k > {NOISE_ODE_MAX_K} makes its quadrature "
+                         "take minutes (--noise-ode asks for it)")
     else:
         lines.append(ode["reason"])
     lines.append(f"({res['seconds']:.2f} s)")

@@ -177,3 +177,11 @@ def test_output_says_how_the_runs_started():
     assert "as drawn (--no-sign-flip" in run(*SMALL, "--no-sign-flip").stdout
     d = doc(*SMALL, "--m0", "0.25")
     assert d["settings"]["start"].startswith("every run at m₀ = +0.25")
+
+
+def test_effective_ode_is_skipped_by_default_above_k_64_and_says_so():
+    args = ["--d", "300", "--k", "80", "--runs", "2", "--steps", "50", "--no-progress"]
+    out = run(*args).stdout
+    assert "effective ODE not solved: k > 64" in out
+    d = doc(*args)
+    assert d["ode"]["effective"] is None and d["settings"]["noise_ode_auto"]
