@@ -50,6 +50,8 @@ EXAMPLES = """
 Examples:
   lowrank simulate                                  # ReLU, d = 100, k = 4, 32 runs, reduced chain
   lowrank simulate --act erf --d 2000 --k 50 --runs 10 --steps 200000 --plot m.png
+  lowrank simulate --lr 0.002 --steps 30000 --plot m.png   # ηd = 0.2: the recursion escapes
+                                                    # to −1, SGD and the effective ODE stay at 0
   lowrank simulate --act "x**3 - 3*x" --m0 0.3 --json > he3.json
   lowrank simulate --engine full --d 60 --runs 16 --variant joint --lr-c 0.01
   lowrank simulate --convention appB --features random --c sphere --h0-sign +1
