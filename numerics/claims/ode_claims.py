@@ -112,7 +112,7 @@ def _measure(ctx: Context, h_factor: float, noise_scale: float) -> tuple[list, l
     sz = ode_sizes(ctx)
     whole = []
     for i, (act, d) in enumerate(sz["whole"]):
-        inst = ex._instance(act, d, np.random.default_rng([ctx.seed, 707, i]))
+        inst = ex.experiment_instance(act, d, np.random.default_rng([ctx.seed, 707, i]))
         red = reduced(inst)
 
         def h(m, _h=red.h):

@@ -65,8 +65,8 @@ from numerics.problem import make_instance
 from numerics.sgd.reduced import run
 
 __all__ = ["PROFILES", "NOISE_LIMIT", "TOL", "TOL_RECURSION", "draw_instances", "sgd_median",
-           "plateau_row", "recursion_check", "median_band", "run_plateau_experiment", "targets",
-           "format_table", "main"]
+           "experiment_instance", "plateau_row", "recursion_check", "median_band",
+           "run_plateau_experiment", "targets", "format_table", "main"]
 
 #: The noise size η²(d − r − 2)V(m*) up to which the ODE predictions must be within TOL.
 NOISE_LIMIT = 0.003
@@ -126,7 +126,9 @@ def sgd_median(m: np.ndarray, rng: np.random.Generator, level: float = 0.95) -> 
         float(res.confidence_interval.high)
 
 
-def _instance(act: str, d: int, rng: np.random.Generator):
+def experiment_instance(act: str, d: int, rng: np.random.Generator):
+    """The experiment's random instance (see the module docstring: k = 4, ξ = 1, orthonormal W,
+    λ ~ Unif[1/2, 3/2], c, ĉ quantised, normalised rows)."""
     return make_instance(rng, d=d, k=4, xi=1.0, act=act, features="orthonormal", lam="random",
                          c="quantised", convention="normalised")
 
@@ -142,7 +144,7 @@ def plateau_row(act: str, d: int, etad: float, runs: int, seed_seq: np.random.Se
     >>> # the full experiment is in the tests (slow); one small row costs a few seconds
     """
     r_inst, r_chain, r_boot, r_qmc = (np.random.default_rng(s) for s in seed_seq.spawn(4))
-    inst = _instance(act, d, r_inst)
+    inst = experiment_instance(act, d, r_inst)
     lr = etad / d
     t0 = time.perf_counter()
     nm = _scaled(ode.noise_model(inst, n_grid=17), noise_scale)
@@ -286,7 +288,7 @@ def run_plateau_experiment(profile: str | dict = "quick", seed: int = 0,
             print(format_table(rows[-1:], header=j == 0), file=sys.stderr, flush=True)
     for (act, d, etads, runs), s_rec in zip(prof.get("recursion") or (), s_recs, strict=True):
         r_inst, *r_runs = (np.random.default_rng(x) for x in s_rec.spawn(1 + 2 * len(etads)))
-        inst = _instance(act, d, r_inst)
+        inst = experiment_instance(act, d, r_inst)
         twins = [inst]
         if prof.get("recursion_same_c") and not np.array_equal(inst.chat, inst.c):
             twins.append(dataclasses.replace(inst, chat=inst.c.copy()))

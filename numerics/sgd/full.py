@@ -192,9 +192,9 @@ def _fused_step(act) -> Callable:
     the same pass as θ (three passes over each row in all). Same numbers as the NumPy path
     up to rounding (tested); it removes the per-step Python overhead of ~25 small array
     operations, which dominated at small d and k."""
-    from numerics.sgd.reduced import compiled_activation
+    from numerics.sgd.reduced import activation_key, compiled_activation
 
-    key = act.name if act.name == "relu" else repr(act.expr)
+    key = activation_key(act)
     if key not in _FUSED:
         sig, dsig = compiled_activation(act)
 

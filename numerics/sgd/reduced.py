@@ -89,7 +89,7 @@ from numerics.sgd import (
 )
 from theory.activations import Activation, X
 
-__all__ = ["run", "Geometry", "geometry", "compiled_activation"]
+__all__ = ["run", "Geometry", "geometry", "compiled_activation", "activation_key"]
 
 #: Run-steps per call of the compiled kernel: a block of ``BLOCK_RUNSTEPS // runs`` steps is
 #: run run by run (a fixed constant: which random number goes to which run depends on it).
@@ -456,10 +456,20 @@ def _make_kernel(sig, dsig):
 _KERNELS: dict[str, Callable] = {}
 
 
+def activation_key(act: Activation) -> str:
+    """The cache key of a compiled kernel for ``act``: the hand-written ReLU, or the exact tree.
+
+    >>> from theory.activations import get
+    >>> activation_key(get("relu")), activation_key(get("x**2")) == activation_key(get("x*x"))
+    ('relu', True)
+    """
+    return act.name if act.name == "relu" else sp.srepr(act.expr)
+
+
 def _kernel(act: Activation) -> Callable:
     """The compiled kernel for ``act`` (one per activation, cached)."""
     sig, dsig = compiled_activation(act)
-    key = act.name if act.name == "relu" else sp.srepr(act.expr)
+    key = activation_key(act)
     if key not in _KERNELS:
         _KERNELS[key] = _make_kernel(sig, dsig)
     return _KERNELS[key]
