@@ -27,6 +27,7 @@ from numerics.serial import jsonable
 
 __all__ = [
     "STATUSES",
+    "SECTIONS",
     "Context",
     "Verdict",
     "SubCheck",
@@ -39,15 +40,24 @@ __all__ = [
     "MODULES",
 ]
 
-#: Verdicts, from best to worst (the summary of an ID is the worst of its sub-checks).
+#: Verdicts, from best to worst (the summary of an ID is the worst of its sub-checks). The
+#: order, worst first, is the catalogue's: refuted, erratum, not-supported, not-derived,
+#: inconclusive, notation, loose, supported, confirmed.
 STATUSES: tuple[str, ...] = (
     "confirmed",  # holds as printed
     "supported",  # statistical/asymptotic claim: evidence consistent at the sizes tried
+    "loose",  # holds as printed; a sharper form the paper's own parameters give is verified
+    "notation",  # false read literally, true in a convention the paper declares (page cited)
     "inconclusive",  # with the reason
-    "erratum",  # fails as printed; the corrected form named in `corrected` was verified instead
+    "not-derived",  # does not follow from the results the proof cites; not shown false either
     "not-supported",  # statistical/asymptotic claim: evidence against it
+    "erratum",  # fails as printed; the corrected form named in `corrected` was verified instead
     "refuted",  # fails, no correction found
 )
+
+#: Report sections: the catalogue's claims, related systems (``LO-*``, ``NTK-*``) and the
+#: project's own extensions (``EXT-*``); the last two are counted apart from the catalogue.
+SECTIONS: tuple[str, ...] = ("catalogue", "related", "extension")
 
 #: Claim modules imported by :func:`registry` (add yours here).
 MODULES: list[str] = [
@@ -152,6 +162,11 @@ class Claim:
     check: Callable[..., list[Verdict]]
     needs: str = "theory"
     wants_figdir: bool = False
+    section: str = "catalogue"
+
+    def __post_init__(self):
+        if self.section not in SECTIONS:
+            raise ValueError(f"unknown section {self.section!r}; use one of {SECTIONS}")
 
 
 _REGISTRY: dict[str, Claim] = {}
