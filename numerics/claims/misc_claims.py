@@ -26,6 +26,7 @@ from scipy import stats
 
 from numerics.claims import Claim, Context, SubCheck, Verdict, register
 from numerics.claims import clean as _clean
+from numerics.intervals import clopper_pearson
 from theory import constructions as tc
 from theory import hermite, population
 from theory import misc as tm
@@ -35,18 +36,6 @@ __all__ = ["check_r14", "check_p18", "check_t36", "clopper_pearson", "claim2_bat
            "R14", "P18", "T36"]
 
 _EXACT = "exact arithmetic (sympy): an identity is accepted only if the difference is exactly 0"
-
-
-def clopper_pearson(x: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
-    """Exact (Clopper–Pearson) two-sided ``1 − alpha`` interval for a binomial proportion.
-
-    >>> lo, hi = clopper_pearson(0, 100)
-    >>> lo, round(hi, 4)
-    (0.0, 0.0362)
-    """
-    lo = 0.0 if x == 0 else float(stats.beta.ppf(alpha / 2, x, n - x + 1))
-    hi = 1.0 if x == n else float(stats.beta.ppf(1 - alpha / 2, x + 1, n - x))
-    return lo, hi
 
 
 # --------------------------------------------------------------------------------------------
