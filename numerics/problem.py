@@ -45,6 +45,7 @@ from theory.activations import Activation, get
 __all__ = [
     "CONVENTIONS",
     "Instance",
+    "stem",
     "make_instance",
     "features",
     "second_layer",
@@ -200,23 +201,38 @@ class Instance:
 
     # ------------------------------------------------------------------ persistence
     def save(self, path_stem: str | Path) -> None:
-        """Write ``<stem>.json`` (scalars, activation, convention, meta) and ``<stem>.npz``."""
-        stem = Path(path_stem)
+        """Write ``<stem>.json`` (scalars, activation, convention, meta) and ``<stem>.npz``;
+        ``path_stem`` may end in ``.json`` or ``.npz`` (see :func:`stem`)."""
+        base = stem(path_stem)
         info = {"d": self.d, "k": self.k, "xi": self.xi, "act": self.act,
                 "convention": self.convention, "meta": self.meta}
-        stem.with_suffix(".json").write_text(json.dumps(info, indent=2, sort_keys=True))
-        np.savez(stem.with_suffix(".npz"), W=self.W, lam=self.lam, c=self.c, chat=self.chat,
-                 u=self.u)
+        Path(f"{base}.json").write_text(json.dumps(info, indent=2, sort_keys=True))
+        np.savez(f"{base}.npz", W=self.W, lam=self.lam, c=self.c, chat=self.chat, u=self.u)
 
     @classmethod
     def load(cls, path_stem: str | Path) -> Instance:
-        """Read an instance written by :meth:`save` (bit-for-bit the same arrays)."""
-        stem = Path(path_stem)
-        info = json.loads(stem.with_suffix(".json").read_text())
-        with np.load(stem.with_suffix(".npz")) as z:
+        """Read an instance written by :meth:`save` (bit-for-bit the same arrays);
+        ``path_stem`` may end in ``.json`` or ``.npz`` (see :func:`stem`)."""
+        base = stem(path_stem)
+        info = json.loads(Path(f"{base}.json").read_text())
+        with np.load(f"{base}.npz") as z:
             arrays = {key: z[key] for key in ("W", "lam", "c", "chat", "u")}
         return cls(info["d"], info["k"], info["xi"], info["act"], convention=info["convention"],
                    meta=info["meta"], **arrays)
+
+
+def stem(path: str | Path) -> str:
+    """The common stem of an instance's two files: ``path`` without a final ``.json`` or ``.npz``
+    (other dots are kept: ``run.v1`` is the stem of ``run.v1.json``).
+
+    >>> stem("glm.json"), stem("runs/run.v1"), stem("a.npz")
+    ('glm', 'runs/run.v1', 'a')
+    """
+    text = str(path)
+    for suffix in (".json", ".npz"):
+        if text.endswith(suffix):
+            return text[: -len(suffix)]
+    return text
 
 
 # ---------------------------------------------------------------------- constructors

@@ -105,7 +105,7 @@ SCHEMA = "lowrank-report/1"
 MARKER = "COMPLETE"
 DEFAULT_OUT = Path("reports")
 #: Claim modules imported even if :data:`numerics.claims.MODULES` does not list them yet.
-_EXTRA_MODULES = ("numerics.claims.constructions",)
+_EXTRA_MODULES: tuple[str, ...] = ()
 #: Test-only hook: ``LOWRANK_TEST_PAUSE_AT=<point>`` makes the writer print a line and sleep at
 #: that point (``claims``, ``marker``, ``swap``, ``after-swap``) so a test can kill it there.
 _PAUSE_ENV, _PAUSE_SECONDS_ENV = "LOWRANK_TEST_PAUSE_AT", "LOWRANK_TEST_PAUSE_SECONDS"

@@ -6,7 +6,7 @@ import pytest
 import sympy as sp
 
 from numerics.claims import Context
-from numerics.claims.ode_claims import check_ode, identity_verdict
+from numerics.claims.recursion import check_ode, identity_verdict
 
 
 def test_printed_rearrangement_is_an_identity_and_a_wrong_one_is_refuted():

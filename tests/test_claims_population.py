@@ -16,19 +16,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from numerics.claims import STATUSES, Context, run_claim
-from numerics.claims import hermite_claims as hc
-from numerics.claims import population_claims as pc
+from numerics.claims import gradient as cg
+from numerics.claims import hermite as hc
+from numerics.claims import hforms as hf
+from numerics.claims import large_xi as cx
+from numerics.claims import orthonormal as co
 from theory import hermite, population
 from theory import printed as pr
 
 QUICK = Context(profile="quick")
-M = pc.M
+M = hf.M
 
 
 @pytest.fixture(scope="module")
 def verdicts():
     """Every claim of the two modules, run once through the registry's runner."""
-    claims = [pc.P4, pc.D1, pc.EQ7, pc.R15, hc.H, hc.A6]
+    claims = [cg.P4, cg.D1, co.EQ7, cx.R15, hc.H, hc.A6]
     return {c.id: run_claim(c, QUICK) for c in claims}
 
 
@@ -64,7 +67,7 @@ def test_every_verdict_serialises_to_json(verdicts):
 
 def test_user_activations_are_checked_too():
     ctx = Context(profile="quick", activations=("x**3 + 2*x",))
-    v = pc._p4b(ctx, pc.PRINTED_P4)
+    v = cg._p4b(ctx, cg.PRINTED_P4)
     assert v.status == "confirmed"
     assert any(r["activation"] == "x**3 + 2*x" for r in v.evidence["comparisons"])
     assert "x**3 + 2*x" in [r["activation"] for r in hc._h_c(ctx, hc.PRINTED_H).evidence["rows"]]
@@ -90,7 +93,7 @@ def test_p4_series_with_a_wrong_power_of_the_normalisation_is_refuted():
         # (1/(1+ξ²/k))^{l+s} instead of ^{l+s+1}
         return pr.h_prop4(m, mu, G, lam, c, chat, xi, T=T) * (1 + xi**2 / len(lam))
 
-    v = pc._p4b(QUICK, {**pc.PRINTED_P4, "h": wrong})
+    v = cg._p4b(QUICK, {**cg.PRINTED_P4, "h": wrong})
     assert v.status == "refuted"
 
 
@@ -98,16 +101,16 @@ def test_p4_with_the_parity_of_T_swapped_is_refuted():
     def swapped(l, s, G, lam, c, chat):
         return pr.T_prop4(l + 1, s, G, lam, c, chat)
 
-    assert pc._p4b(QUICK, {**pc.PRINTED_P4, "T": swapped}).status == "refuted"
-    assert pc._p4a(QUICK, {**pc.PRINTED_P4, "T": swapped}).status == "refuted"
+    assert cg._p4b(QUICK, {**cg.PRINTED_P4, "T": swapped}).status == "refuted"
+    assert cg._p4a(QUICK, {**cg.PRINTED_P4, "T": swapped}).status == "refuted"
 
 
 def test_d1_definition_of_h_with_the_corrected_prefactor_is_confirmed():
-    f = pc.Form(pc.D1_SUB[2], pr.h_D1c_corrected)
-    assert pc._compare_form(f, QUICK).status == "confirmed"
+    f = hf.Form(cg.D1_SUB[2], pr.h_D1c_corrected)
+    assert hf.compare_form(f, QUICK).status == "confirmed"
     # and the printed (1 + ξ²) form is an erratum only because the corrected form holds
-    g = pc.Form(pc.D1_SUB[2], pr.h_D1c, pr.h_D1c)
-    assert pc._compare_form(g, QUICK).status == "refuted"
+    g = hf.Form(cg.D1_SUB[2], pr.h_D1c, pr.h_D1c)
+    assert hf.compare_form(g, QUICK).status == "refuted"
 
 
 def test_d1_gradient_with_power_p_instead_of_p_minus_1_is_refuted():
@@ -118,26 +121,26 @@ def test_d1_gradient_with_power_p_instead_of_p_minus_1_is_refuted():
                              for p in range(1, len(mu)))
                        for i in range(k) for j in range(k))
 
-    assert pc._compare_form(pc.Form(pc.D1_SUB[0], wrong), QUICK).status == "refuted"
+    assert hf.compare_form(hf.Form(cg.D1_SUB[0], wrong), QUICK).status == "refuted"
 
 
 def test_d1_parity_rule_with_a_wrong_power_of_k_is_refuted():
     def wrong(l, ci, cj, k):
         return 1 / k ** (l + 1) if l % 2 else ci * cj / k ** (l + 1)
 
-    v = pc.check_d1(QUICK, printed={**pc.PRINTED_D1, "DC-D1.e": wrong})[4]
+    v = cg.check_d1(QUICK, printed={**cg.PRINTED_D1, "DC-D1.e": wrong})[4]
     assert v.id == "DC-D1.e" and v.status == "refuted"
 
 
 def test_d1_xi1_specialisation_with_the_factor_2_is_confirmed_and_with_3_refuted():
-    ok = pc.Form(pc.D1_SUB[7], pc._xi1(pr.h_D51_xi1_corrected), xi1=True)
-    assert pc._compare_form(ok, QUICK).status == "confirmed"
-    bad = pc.Form(pc.D1_SUB[7], lambda *a: 3 * pc._xi1(pr.h_D51_xi1)(*a), xi1=True)
-    assert pc._compare_form(bad, QUICK).status == "refuted"
+    ok = hf.Form(cg.D1_SUB[7], cg._xi1(pr.h_D51_xi1_corrected), xi1=True)
+    assert hf.compare_form(ok, QUICK).status == "confirmed"
+    bad = hf.Form(cg.D1_SUB[7], lambda *a: 3 * cg._xi1(pr.h_D51_xi1)(*a), xi1=True)
+    assert hf.compare_form(bad, QUICK).status == "refuted"
 
 
 def test_r15_with_the_corrected_exponent_is_confirmed():
-    v = pc._r15c(QUICK, {**pc.PRINTED_R15,
+    v = cx._r15c(QUICK, {**cx.PRINTED_R15,
                          "init_exponent": pr.remark15_init_exponent_corrected})
     assert v.status == "confirmed"
 
@@ -146,11 +149,11 @@ def test_r15_term_with_a_growing_factor_does_not_vanish():
     def growing(l, mu, G, lam, c, chat, xi):
         return pr.remark15_term(l, mu, G, lam, c, chat, xi) * (1 + xi**2 / len(lam)) ** 2
 
-    assert pc._r15a(QUICK, {**pc.PRINTED_R15, "term": growing}).status == "refuted"
+    assert cx._r15a(QUICK, {**cx.PRINTED_R15, "term": growing}).status == "refuted"
 
 
 def test_r15_limit_fails_against_the_symbolic_limit_and_the_glm_form_matches_on_glm_data():
-    v = pc.check_r15(QUICK)[1]
+    v = cx.check_r15(QUICK)[1]
     assert v.status == "erratum"
     assert all(r["limit_equals_2*GLM_h"] for r in v.evidence["glm_instance"])
 
@@ -159,12 +162,12 @@ def test_eq7_tables_with_swapped_parity_are_refuted():
     def swapped(l, lam, c, chat):
         return pr.T0_orthonormal_p10(l + 1, lam, c, chat)
 
-    assert pc._eq7_tables(pc.EQ7_SUB[0], swapped, pr.Ts_orthonormal_p10,
+    assert co._eq7_tables(co.EQ7_SUB[0], swapped, pr.Ts_orthonormal_p10,
                           QUICK).status == "refuted"
 
 
 def test_eq7_magnitudes_with_a_wrong_exponent_are_not_supported():
-    v = pc._eq7f(QUICK, {**pc.PRINTED_EQ7, "exponents": (1.0, 1.0, 0.0)})
+    v = co._eq7f(QUICK, {**co.PRINTED_EQ7, "exponents": (1.0, 1.0, 0.0)})
     assert v.status == "not-supported"
 
 
@@ -172,7 +175,7 @@ def test_eq7_eq7_term_with_a_wrong_constant_breaks_the_decomposition():
     def wrong(mu, lam, c, chat, xi):
         return 2 * pr.eq7(mu, lam, c, chat, xi)
 
-    assert pc._eq7c(QUICK, {**pc.PRINTED_EQ7, "eq7": wrong}).status == "refuted"
+    assert co._eq7c(QUICK, {**co.PRINTED_EQ7, "eq7": wrong}).status == "refuted"
 
 
 def test_h_correlation_identity_with_a_wrong_power_is_refuted():
@@ -211,7 +214,7 @@ def test_series_tail_bound_covers_the_truncation_of_the_printed_series_for_relu(
         for m in (-0.9, 0.5, 0.9):
             exact = population.h_closed(m, G, lam, c, chat, 1.0, "relu").value
             trunc = pr.h_prop4(m, mu, G, lam, c, chat, 1.0)
-            b = pc.series_tail_bound(m, G, lam, c, chat, 1.0, "relu", n)
+            b = hf.series_tail_bound(m, G, lam, c, chat, 1.0, "relu", n)
             assert abs(trunc - exact) <= b
             assert b < 1e3 * abs(trunc - exact) + 1e-12  # not vacuous
 
@@ -250,7 +253,7 @@ def test_printed_expanded_gradient_equals_minus_h_for_random_unit_row_instances(
 
 def test_the_d1c_and_corrected_forms_agree_exactly_at_k_1():
     xi = sp.Symbol("xi", positive=True)
-    mu = pc.exact_mus("He3")
+    mu = hf.exact_mus("He3")
     a = pr.h_D1c(M, mu, sp.eye(1), [2], [1], [-1], xi)
     b = pr.h_D1c_corrected(M, mu, sp.eye(1), [2], [1], [-1], xi)
-    assert pc.same(a, b)
+    assert hf.same(a, b)

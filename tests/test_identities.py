@@ -9,8 +9,8 @@ import pytest
 import sympy as sp
 
 from numerics.claims import Context, run_claim
-from numerics.claims import identities as I
 from numerics.claims import rates as R
+from numerics.claims import series as I
 from theory.bounds import (
     PRINTED,
     FailureBound,

@@ -13,7 +13,7 @@ import scipy.stats
 
 from numerics import montecarlo as mc
 from numerics.claims import Context
-from numerics.claims.montecarlo_claims import ALPHA, check_p4_mc
+from numerics.claims.gradient_mc import ALPHA, check_p4_mc
 from numerics.problem import make_instance
 
 MS = (-0.6, 0.1, 0.75)

@@ -206,16 +206,16 @@ def test_cli_in_a_real_process_refuses_with_one_line(text):
 
 
 def test_internal_sympify_calls_refuse_text(tmp_path, monkeypatch):
-    # theory/misc.py and theory/constructions.py call sympify(strict=True) on the code's own
-    # numbers; text (here a payload that would write a file) is refused, never parsed
+    # theory/first_moment.py, separation.py and constructions.py call sympify(strict=True) on
+    # the code's own numbers; text (here a payload that would write a file) is refused, never parsed
     import sympy as sp
 
-    from theory import constructions, misc
+    from theory import constructions, first_moment, separation
 
     monkeypatch.chdir(tmp_path)
     payload = "__import__('pathlib').Path('pwned').write_text('x')"
-    calls = [lambda: misc.remark14_moment("relu", [1], [payload]),
-             lambda: misc.claim2_h_display(2, 3, (1, 1), (1, 1), lam=[payload, 1]),
+    calls = [lambda: first_moment.remark14_moment("relu", [1], [payload]),
+             lambda: separation.claim2_h_display(2, 3, (1, 1), (1, 1), lam=[payload, 1]),
              lambda: constructions.glm_teacher(
                  constructions.GLMEmbedding(c=payload, lam=1, xi=1), 3)]
     for call in calls:

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from numerics.cli import cli
-from numerics.cmd_simulate import population_ode
 from numerics.problem import make_instance
+from numerics.simulate import population_ode
 from theory.population import hfun
 
 FIELDS = {"schema", "instance", "settings", "steps", "m", "m_final", "quantiles", "loss", "cc",

@@ -1,9 +1,10 @@
 """The paper's printed intermediate forms of h(m) and of the population gradient, as printed.
 
 Every function here is a **transcription** of one printed formula of Dayi & Chen (COLT 2025),
-with its page; nothing is corrected. The claim checks (``numerics/claims/population_claims.py``,
-``hermite_claims.py``) compare them with what :mod:`theory.population` derives, and the
-corrected forms (``*_corrected``) are what the checks verified where a printed form fails.
+with its page; nothing is corrected. The claim checks (``numerics/claims/gradient.py``,
+``orthonormal.py``, ``large_xi.py``, ``hermite.py``) compare them with what
+:mod:`theory.population` derives, and the corrected forms (``*_corrected``) are what the
+checks verified where a printed form fails.
 
 Common arguments. ``mu``: the Hermite coefficients μ_0(σ), …, μ_n(σ) (h_p = He_p/√(p!)), exact
 sympy numbers or floats; every infinite series over p = l + s + 1 is **truncated at p ≤ n**

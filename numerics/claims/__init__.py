@@ -60,15 +60,20 @@ STATUSES: tuple[str, ...] = (
 SECTIONS: tuple[str, ...] = ("catalogue", "related", "extension")
 
 #: Claim modules imported by :func:`registry` (add yours here).
-MODULES: list[str] = [
-    "numerics.claims.hermite_claims",  # DC-H, DC-A6
-    "numerics.claims.population_claims",  # DC-P4, DC-D1, DC-EQ7, DC-R15
-    "numerics.claims.montecarlo_claims",  # DC-P4-MC
-    "numerics.claims.identities",  # DC-SUM
-    "numerics.claims.rates",  # DC-RATES, DC-C1R
-    "numerics.claims.constructions",  # DC-GLME, DC-EX1, DC-C2
-    "numerics.claims.misc_claims",  # DC-R14, DC-P18, DC-T36
-    "numerics.claims.ode_claims",  # DC-ODE
+MODULES: list[str] = [  # named after the paper's parts, in the paper's order
+    "numerics.claims.glm",  # §1.2: DC-GLME
+    "numerics.claims.hermite",  # §1.4, App. A.1: DC-H, DC-A6
+    "numerics.claims.gradient",  # §3.1 Prop. 4, App. D.1: DC-P4, DC-D1
+    "numerics.claims.gradient_mc",  # Prop. 4 by Monte Carlo: DC-P4-MC
+    "numerics.claims.orthonormal",  # §3.2.1, App. D.4: DC-EQ7
+    "numerics.claims.series",  # §3.2.2, Eq. 14: DC-SUM
+    "numerics.claims.rates",  # App. A.2, C.1–C.2: DC-RATES, DC-C1R
+    "numerics.claims.first_moment",  # App. A.2.2 Remark 14: DC-R14
+    "numerics.claims.large_xi",  # App. C Remark 15: DC-R15
+    "numerics.claims.recursion",  # §3.1, App. C.1: DC-ODE
+    "numerics.claims.separation",  # App. C.3: DC-C2, DC-P18
+    "numerics.claims.identifiability",  # App. F.1: DC-EX1
+    "numerics.claims.learning_teacher",  # App. F.2: DC-T36
 ]
 
 

@@ -1,29 +1,29 @@
-"""``lowrank report``, ``lowrank list`` and ``lowrank check``: the proof-check report commands.
+"""``lowrank report``: the proof-check report command (``list`` and ``check`` are in
+:mod:`numerics.cli.check` and share this module's options).
 
-They only parse arguments and call :mod:`numerics.report`. User errors (unknown IDs, a bad
+It only parses arguments and calls :mod:`numerics.report`. User errors (unknown IDs, a bad
 activation, an ``--out`` that is not a report folder) are one line on stderr, exit status 2.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
 
 from numerics import report as rp
 from numerics.claims import Context
+from numerics.cli.util import die
 
-__all__ = ["cmd_report", "cmd_list", "cmd_check"]
+__all__ = ["cmd_report"]
 
 PROFILES = ("quick", "standard", "paper")
 PARTIAL_OUT = Path("reports-partial")
 
 
-def _fail(msg: str) -> None:
-    click.echo(f"lowrank: error: {' '.join(str(msg).split())}", err=True)
-    sys.exit(2)
+def _fail(msg) -> None:
+    die(str(msg))
 
 
 def _context(profile: str, seed: int | None, activation: tuple[str, ...]) -> Context:
@@ -109,55 +109,3 @@ def cmd_report(profile, only, activation, out, as_json, seed, no_progress):
         click.echo(f"report written to {report.path}/ (README.md, report.json, verdicts.tex)")
 
 
-@click.command("list")
-@_json_opt
-def cmd_list(as_json):
-    """List the claims and their sub-checks (ID, location, title or printed statement).
-
-    \b
-    Examples:
-      lowrank list
-      lowrank list --json | jq '.[].id'
-    """
-    claims = rp.all_claims().values()
-    if as_json:
-        click.echo(json.dumps([
-            {"id": c.id, "location": c.location, "title": c.title, "convention": c.convention,
-             "needs": c.needs,
-             "subchecks": [{"id": s.id, "location": s.location, "statement": s.statement}
-                           for s in c.subchecks]} for c in claims], indent=2,
-            ensure_ascii=False))
-        return
-    for c in claims:
-        click.echo(f"{c.id:<12} {c.location}: {c.title}")
-        for s in c.subchecks:
-            st = " ".join(s.statement.split())
-            click.echo(f"  {s.id:<12} {s.location}: {st[:90]}{'…' if len(st) > 90 else ''}")
-
-
-@click.command("check")
-@click.argument("ids", nargs=-1, required=True, metavar="ID...")
-@_profile_opt
-@click.option("--activation", multiple=True, metavar="EXPR",
-              help="Extra activation for the checks that take one (repeatable).")
-@_json_opt
-@_seed_opt
-def cmd_check(ids, profile, activation, as_json, seed):
-    """Run some claims (or sub-checks) and print their verdicts; nothing is written.
-
-    \b
-    Examples:
-      lowrank check DC-C2
-      lowrank check DC-C2.c DC-EX1 --profile quick
-      lowrank check DC-GLME --json | jq '.claims[0].status'
-    """
-    ctx = _context(profile, seed, activation)
-    try:
-        data = rp.collect(ctx, list(ids), progress=False)
-    except rp.UnknownIdError as err:
-        _fail(err)
-    if as_json:
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
-    else:
-        for line in _status_lines(data):
-            click.echo(line)

@@ -16,7 +16,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from numerics.claims import Context
-from numerics.claims import constructions as cc
+from numerics.claims import glm as cglm
+from numerics.claims import identifiability as cid
+from numerics.claims import separation as csep
 from theory import constructions as tc
 
 QUICK = Context(profile="quick")
@@ -43,7 +45,7 @@ def test_glm_embedding_in_appb_convention_is_half_scale_over_sqrt_k():
 
 
 def test_glm_check_verdicts_on_printed_statement():
-    vs = cc.check_glme(QUICK)
+    vs = cglm.check_glme(QUICK)
     assert [v.status for v in vs] == ["confirmed"] * 3
     assert [v.convention for v in vs] == ["raw", "normalised", "appB"]
 
@@ -54,7 +56,7 @@ def test_glm_check_verdicts_on_printed_statement():
     tc.GLMEmbedding(c=-1 / sp.sqrt(tc.K), lam=1 / tc.K, xi=sp.sqrt(tc.K)),  # flipped sign of c
 ])
 def test_glm_check_refutes_an_altered_embedding(altered):
-    vs = cc.check_glme(QUICK, printed=altered)
+    vs = cglm.check_glme(QUICK, printed=altered)
     assert _status(vs, "DC-GLME.a") == "refuted"
 
 
@@ -62,8 +64,8 @@ def test_glm_normalisation_hides_a_wrong_scale_but_not_a_wrong_lambda():
     # normalising divides out ξc, so a wrong ξ is invisible there; a wrong λ is not
     wrong_xi = tc.GLMEmbedding(c=1 / sp.sqrt(tc.K), lam=1 / tc.K, xi=2 * sp.sqrt(tc.K))
     wrong_lam = tc.GLMEmbedding(c=1 / sp.sqrt(tc.K), lam=2 / tc.K, xi=sp.sqrt(tc.K))
-    assert _status(cc.check_glme(QUICK, wrong_xi), "DC-GLME.b") == "confirmed"
-    assert _status(cc.check_glme(QUICK, wrong_lam), "DC-GLME.b") == "refuted"
+    assert _status(cglm.check_glme(QUICK, wrong_xi), "DC-GLME.b") == "confirmed"
+    assert _status(cglm.check_glme(QUICK, wrong_lam), "DC-GLME.b") == "refuted"
 
 
 # ---------------------------------------------------------------- DC-EX1
@@ -83,26 +85,26 @@ def test_example1_printed_settings_give_the_same_teacher_with_different_rows():
 
 
 def test_example1_check_confirms_printed():
-    assert [v.status for v in cc.check_example1(QUICK)] == ["confirmed"] * 3
+    assert [v.status for v in cid.check_example1(QUICK)] == ["confirmed"] * 3
 
 
 def test_example1_check_refutes_when_c_prime_sign_is_flipped():
     altered = tc.Example1(_E.lam, _E.w, _E.u, _E.u_prime, _E.c, c_prime=_E.c)  # c' = c
-    assert _status(cc.check_example1(QUICK, altered), "DC-EX1.a") == "refuted"
+    assert _status(cid.check_example1(QUICK, altered), "DC-EX1.a") == "refuted"
 
 
 def test_example1_check_refutes_a_wrong_constant_in_u_prime():
     altered = tc.Example1(_E.lam, _E.w, _E.u, (1 / sp.sqrt(3), sp.sqrt(6) / 2), _E.c, _E.c_prime)
-    assert _status(cc.check_example1(QUICK, altered), "DC-EX1.a") == "refuted"
+    assert _status(cid.check_example1(QUICK, altered), "DC-EX1.a") == "refuted"
 
 
 def test_example1_check_refutes_pairs_and_norms_when_they_are_altered():
     same = tc.Example1(_E.lam, _E.w, _E.u, _E.u, _E.c, _E.c)  # identical perturbations
-    vs = cc.check_example1(QUICK, same)
+    vs = cid.check_example1(QUICK, same)
     assert [v.status for v in vs] == ["confirmed", "refuted", "confirmed"]
     longer = tc.Example1(_E.lam, _E.w, _E.u, _E.u_prime, _E.c,
                          tuple(2 * e for e in _E.c_prime))
-    assert _status(cc.check_example1(QUICK, longer), "DC-EX1.c") == "refuted"
+    assert _status(cid.check_example1(QUICK, longer), "DC-EX1.c") == "refuted"
 
 
 # ---------------------------------------------------------------- DC-C2
@@ -127,23 +129,23 @@ def test_claim2_extra_coordinates_keep_orthonormality_and_too_few_are_refused():
 
 def test_claim2_with_wrong_c_magnitude_fails_exactly():
     wrong = tc.Claim2Printed(diag=1 / sp.sqrt(tc.K), pair=1 / sp.sqrt(tc.K), c=1 / tc.K)
-    vs = cc.check_claim2(QUICK, printed=wrong)
+    vs = csep.check_claim2(QUICK, printed=wrong)
     assert _status(vs, "DC-C2.a") == "refuted"
     assert _status(vs, "DC-C2.b") == "refuted"
 
 
 def test_claim2_with_wrong_pair_magnitude_fails_in_floats():
     wrong = tc.Claim2Printed(diag=1 / sp.sqrt(tc.K), pair=1 / tc.K, c=1 / sp.sqrt(tc.K))
-    dev, d = cc.claim2_float_deviation(8, np.ones(8, dtype=int), wrong)
+    dev, d = csep.claim2_float_deviation(8, np.ones(8, dtype=int), wrong)
     assert dev > 1e-3  # exact value is O(1/k), far above the 4(d+4)·2⁻⁵³ bound
-    assert _status(cc.check_claim2(QUICK, printed=wrong), "DC-C2.b") == "refuted"
+    assert _status(csep.check_claim2(QUICK, printed=wrong), "DC-C2.b") == "refuted"
 
 
 def test_claim2_float_deviation_is_within_the_dot_product_bound_at_k30():
     rng = np.random.default_rng(7)
     for _ in range(3):
         s = rng.choice([-1, 1], size=30)
-        dev, d = cc.claim2_float_deviation(30, s)
+        dev, d = csep.claim2_float_deviation(30, s)
         assert d == 1 + 30 * 31 // 2
         assert dev <= 4 * (d + 4) * 2.0**-53
 
@@ -160,11 +162,11 @@ def test_k4_example_as_printed_fails_and_alternating_signs_fix_it():
 
 
 def test_k4_check_is_erratum_as_printed_and_confirmed_with_the_correction():
-    v = cc.check_claim2(QUICK)[2]
+    v = csep.check_claim2(QUICK)[2]
     assert v.status == "erratum" and "(−1)^i/2" in v.corrected
     corrected = tc.K4Example(tc.PRINTED_K4.W, tuple(sp.Rational((-1) ** i, 2)
                                                    for i in range(1, 5)))
-    assert cc.check_claim2(QUICK, printed_k4=corrected)[2].status == "confirmed"
+    assert csep.check_claim2(QUICK, printed_k4=corrected)[2].status == "confirmed"
 
 
 def _with_entry(i, j, value):
@@ -178,10 +180,10 @@ def _with_entry(i, j, value):
     (0, 0, sp.Rational(1, 3)),   # wrong magnitude: row 1 no longer unit
 ])
 def test_k4_check_refutes_a_wrong_entry_in_the_matrix(i, j, value):
-    assert cc.check_claim2(QUICK, printed_k4=_with_entry(i, j, value))[2].status == "refuted"
+    assert csep.check_claim2(QUICK, printed_k4=_with_entry(i, j, value))[2].status == "refuted"
 
 
 def test_k4_check_is_blind_to_a_sign_on_a_private_coordinate():
     # w_1's 7th coordinate is shared with no other row: its sign changes no inner product
-    v = cc.check_claim2(QUICK, printed_k4=_with_entry(0, 6, -sp.Rational(1, 2)))[2]
+    v = csep.check_claim2(QUICK, printed_k4=_with_entry(0, 6, -sp.Rational(1, 2)))[2]
     assert v.status == "erratum"

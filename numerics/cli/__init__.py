@@ -1,4 +1,5 @@
-"""The ``lowrank`` command line: a thin click group; each command lives in its own module.
+"""The ``lowrank`` command line: a thin click group; each command lives in its own module of
+this package (``numerics/cli/<command>.py``), and the work it calls lives below it.
 
 Commands only parse arguments and call library functions. Every user error is reported as one
 line on stderr with exit status 2 (click's convention for usage errors), never a traceback.
@@ -13,11 +14,11 @@ import click
 
 # command name -> module defining a click command called `command`
 _COMMANDS = {
-    "derive": "numerics.cmd_derive",
-    "simulate": "numerics.cmd_simulate",
-    "report": "numerics.cmd_report",
-    "list": "numerics.cmd_report",
-    "check": "numerics.cmd_report",
+    "derive": "numerics.cli.derive",
+    "simulate": "numerics.cli.simulate",
+    "report": "numerics.cli.report",
+    "list": "numerics.cli.check",
+    "check": "numerics.cli.check",
 }
 
 

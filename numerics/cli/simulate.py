@@ -1,49 +1,22 @@
-"""``lowrank simulate``: online SGD of Eq. (4) (§2) on one instance, many runs, with the population
-recursion of §3.1 and the effective ODE with SGD's noise term (model.md, Derivation 2) overlaid.
-
-Engines: ``reduced`` (default; the exact O(k) Markov chain of model.md's Derivation 1, any d) and
-``full`` (the algorithm as printed in R^d, the reference). Both from :mod:`numerics.sgd`.
-Seeds: the instance is drawn from ``numpy.random.default_rng(seed)`` (the same instance as
-``lowrank derive --seed``), the runs from ``default_rng([seed, 1])``; same options, same output.
-
-Population recursion (§3.1, Eq. 5 without noise, App. C.1): ``m̄_{t+1} = m̄_t + η h(m̄_t)(1 − m̄_t²)``
-with h from :func:`theory.population.hfun`, started at ``m0`` or at the runs' median m_0. Defined
-only where Prop. 4 gives h: u, û ⊥ span(W) (variant ``frozen``, α = 0), normalised or raw rows,
-ĉ frozen; otherwise the output says "no ODE" and why. The recursion is
-:func:`numerics.ode.population_recursion` (no clipping to [−1, 1]); h is tabulated on 4001 points
-of [−1, 1] and interpolated linearly (error ≤ Δ²/8 · max|h''|, Δ = 5·10⁻⁴), so 10⁶ steps take
-a few seconds. First passages of the recursion are exact to the step up to 2·10⁶ steps.
-
-JSON output (``--json``), schema ``lowrank-simulate/1``:
-
-* ``instance``: d, k, ξ, act, convention, features, λ law, c law, α, rank, seed, file, and the
-  arrays λ, c, ĉ (not W, u: see ``--save-instance``);
-* ``settings``: engine, variant, runs, steps, lr (and whether it is the default 0.1/d), lr_c,
-  m0, sign_flip, h0_sign, h0_sign_used, eps, r, record_every, seeds, noise_ode (and whether
-  it was the default: on for k ≤ 64), and ``start``
-  (how the runs started, in words: the sign flip is said there);
-* ``steps``: the recorded step counts t; ``m``: every run's m_t on them (runs × len(steps));
-  ``m_final``: every run's last m; ``quantiles``: median, q10, q90 of m_t across runs;
-  ``loss``: per run, the mean per-sample loss over each recording window (NaN at t = 0);
-  ``cc``: <ĉ_t, c> (joint variant) or null;
-* ``first_passage``: eps, r, ``t_success`` (first t with m_t² ≥ 1 − eps, −1 if never) and
-  ``t_escape`` (first t with |m_t| > r) per run, and the fraction of runs that succeeded;
-* ``ode``: ``{"defined", "reason", "m0", "m" (on the same steps), "t_success", "t_escape",
-  "effective"}``; ``effective`` (null with ``--no-noise-ode``, or k > 64 by default):
-  ``{"m" (same steps), "plateau", "noise_at_plateau", "model"}``, the effective ODE of
-  Derivation 2 without W₂;
-* ``seconds``.
+"""``lowrank simulate``: options and output of the command; the work is
+:func:`numerics.simulate.simulate` (whose docstring documents the ``--json`` schema,
+``lowrank-simulate/1``).
 """
 
 from __future__ import annotations
 
 import sys
-import time
 
 import click
 import numpy as np
 
-from numerics.cliutil import die, dump_json, save_png
+from numerics.cli.util import die, dump_json, save_png
+from numerics.simulate import (
+    NOISE_ODE_MAX_K,
+    build_instance,
+    describe_instance,
+    simulate,
+)
 
 EXAMPLES = """
 \b
@@ -74,10 +47,6 @@ sign(h(0)) (the theorems' assumption; --no-sign-flip keeps it as drawn); h(0) co
 for normalised/raw rows, and the App. B convention needs --h0-sign. Bad input: one line on
 stderr, exit status 2.
 """
-
-#: Largest k for which the effective ODE is solved unless asked (its quadrature took 4.8 s at
-#: k = 50 and 108 s at k = 200, orthonormal rows, on this project's machine).
-NOISE_ODE_MAX_K = 64
 
 VARIANT_HELP = ("frozen | joint | unprojected | alpha | linearised | scratch, joined by + "
                 "(see below)")
@@ -149,7 +118,7 @@ def cmd_simulate(act, k, d, xi, features, lam, c_law, convention, alpha, glm, in
     if glm:
         features = "glm"
     try:
-        inst = _instance(act, k=k, d=d, xi=xi, features=features, lam=lam, c_law=c_law,
+        inst = build_instance(act, k=k, d=d, xi=xi, features=features, lam=lam, c_law=c_law,
                          convention=convention, alpha=alpha, seed=seed,
                          instance_file=instance_file)
         inst.activation.require_gradient()
@@ -183,10 +152,10 @@ def cmd_simulate(act, k, d, xi, features, lam, c_law, convention, alpha, glm, in
         result = simulate(inst, settings, progress=progress)
     except (ActivationError, ValueError) as err:
         die(str(err))
-    result["instance"] = _instance_dict(inst, seed=seed, file=instance_file)
+    result["instance"] = describe_instance(inst, seed=seed, file=instance_file)
     if save_file:
         try:
-            inst.save(_stem(save_file))
+            inst.save(save_file)
         except OSError as err:
             die(str(err))
     if plot_file:
@@ -195,166 +164,6 @@ def cmd_simulate(act, k, d, xi, features, lam, c_law, convention, alpha, glm, in
         click.echo(dump_json(result))
         return
     click.echo(_text(result))
-
-
-def simulate(inst, settings: dict, progress: bool = False) -> dict:
-    """Run the engine with ``settings`` (as built by the command) and return the JSON document
-    (without ``instance``). See the module docstring for the fields.
-
-    >>> from numerics.problem import make_instance
-    >>> inst = make_instance(np.random.default_rng(0), d=20, k=2, xi=1.0, act="relu")
-    >>> s = {"engine": "full", "variant": "frozen", "runs": 3, "steps": 40, "lr": 0.02,
-    ...      "lr_c": None, "m0": 0.3, "sign_flip": True, "h0_sign": None, "eps": 0.05,
-    ...      "r": 0.5, "record_every": 20, "seed": 0, "run_seed": [0, 1]}
-    >>> out = simulate(inst, s)
-    >>> out["steps"].tolist(), len(out["m"]), out["ode"]["defined"]
-    ([0, 20, 40], 3, True)
-    """
-    from numerics.sgd import full, reduced
-
-    t0 = time.perf_counter()
-    engine = full if settings["engine"] == "full" else reduced
-    tr = engine.run(inst, np.random.default_rng(settings["run_seed"]), runs=settings["runs"],
-                    steps=settings["steps"], lr=settings["lr"],
-                    record_every=settings["record_every"], m0=settings["m0"],
-                    sign_flip=settings["sign_flip"], h0_sign=settings["h0_sign"],
-                    variant=settings["variant"], lr_c=settings["lr_c"], eps=settings["eps"],
-                    r=settings["r"], progress=progress)
-    M = tr.m
-    q10, med, q90 = np.quantile(M, [0.1, 0.5, 0.9], axis=0)
-    m_start = settings["m0"] if settings["m0"] is not None else float(np.median(M[:, 0]))
-    ode = population_ode(inst, settings["variant"], m_start, settings["lr"], tr.steps,
-                         settings["eps"], settings["r"], noise=settings.get("noise_ode", False))
-    return {
-        "schema": "lowrank-simulate/1",
-        "settings": {**settings, "h0_sign_used": tr.settings.get("h0_sign"),
-                     "convention": inst.convention,
-                     "start": start_text(settings, tr.settings.get("h0_sign"))},
-        "steps": tr.steps,
-        "m": M,
-        "m_final": tr.m_final,
-        "quantiles": {"q10": q10, "median": med, "q90": q90},
-        "loss": tr.loss,
-        "cc": tr.cc,
-        "first_passage": {"eps": tr.eps, "r": tr.r, "t_success": tr.t_success,
-                          "t_escape": tr.t_escape,
-                          "fraction_success": float(np.mean(tr.t_success >= 0))},
-        "ode": ode,
-        "seconds": round(time.perf_counter() - t0, 3),
-    }
-
-
-def start_text(settings: dict, h0_sign_used: float | None) -> str:
-    """How the runs started, in words (Eq. 4's draw, the theorems' sign flip, or ``--m0``).
-
-    >>> t = start_text({"m0": None, "sign_flip": True, "variant": "frozen"}, -1.0)
-    >>> "sign(m₀) = sign(h(0)) = −1" in t, start_text({"m0": 0.2}, None)
-    (True, 'every run at m₀ = +0.2 (--m0; no sign flip)')
-    """
-    if settings["m0"] is not None:
-        return f"every run at m₀ = {settings['m0']:+.4g} (--m0; no sign flip)"
-    where = "span(W)^⊥" if "unprojected" not in settings["variant"] else "R^d"
-    base = f"û₀ uniform on the unit sphere of {where}"
-    if not settings["sign_flip"]:
-        return base + ", as drawn (--no-sign-flip: Eq. 4's plain draw)"
-    if not h0_sign_used:
-        return base + ", not flipped: h(0) = 0, so the theorems' sign condition is void"
-    sign = "+1" if h0_sign_used > 0 else "−1"
-    return (base + f", flipped where needed so that sign(m₀) = sign(h(0)) = {sign}, as the "
-            "theorems assume (--no-sign-flip keeps Eq. 4's plain draw)")
-
-
-def population_ode(inst, variant: str, m0: float, lr: float, steps: np.ndarray, eps: float,
-                   r: float, noise: bool = False) -> dict:
-    """The population recursion ``m̄_{t+1} = m̄_t + η h(m̄_t)(1 − m̄_t²)`` (§3.1, App. C.1) on the
-    recorded ``steps``, with its first passages; ``{"defined": False, "reason": …}`` where
-    Prop. 4's h does not apply (see the module docstring). With ``noise``, also ``effective``:
-    the effective ODE with SGD's noise term, without W₂ (model.md, Derivation 2;
-    :func:`numerics.ode.effective_ode`, V on 17 Chebyshev nodes), on the same steps, its plateau
-    m* and the noise size η²(d − r − 2)V(m*) there (:func:`numerics.ode.plateau`).
-
-    >>> from numerics.problem import make_instance
-    >>> inst = make_instance(np.random.default_rng(0), d=20, k=2, xi=1.0, act="He3")
-    >>> o = population_ode(inst, "frozen", 0.0, 0.01, np.array([0, 10]), 0.05, 0.5)
-    >>> o["defined"], float(o["m"][0])
-    (True, 0.0)
-    """
-    from numerics.ode import population_recursion
-    from numerics.sgd import parse_variant
-    from theory.population import hfun
-
-    var = parse_variant(variant)
-    reason = None
-    if var.joint or var.linear or var.scratch or not var.project or "alpha" in var.name:
-        reason = (f"variant {var.name!r}: Prop. 4's h is for the true student with ĉ frozen "
-                  "and û ⊥ span W")
-    elif inst.alpha > 1e-12:
-        reason = "u has a part in span W (α > 0): Φ is not a function of m alone"
-    elif inst.convention not in ("normalised", "raw"):
-        reason = f"no h(m) from theory in the {inst.convention} convention"
-    if reason:
-        return {"defined": False, "reason": "no ODE: " + reason}
-    h = hfun(inst.gram(), inst.lam, inst.c, inst.chat, inst.xi, inst.act, inst.convention)
-    # endpoints pulled in by 1e-12 so rounding cannot push a correlation past 1 (arcsin)
-    grid = np.linspace(-1.0, 1.0, 4001)
-    table = np.asarray(h(grid * (1 - 1e-12)), float)
-    steps = np.asarray(steps, dtype=np.int64)
-    T = int(steps[-1])
-    # every step is kept (for the first passages) up to 2·10⁶ steps; beyond, the recorded ones
-    every = T <= 2 * 10**6
-    t, path = population_recursion(lambda m: np.interp(m, grid, table), float(m0), float(lr),
-                                   T, record=np.arange(T + 1) if every else steps)
-    path = path[0]
-    succ = np.flatnonzero(path * path >= 1 - eps)
-    esc = np.flatnonzero(np.abs(path) > r)
-    effective = None
-    if noise:
-        from numerics import ode as ode_mod
-
-        nm = ode_mod.noise_model(inst, n_grid=17)
-        _, eff = ode_mod.effective_ode(nm, lr, [float(m0)], float(T), w2=False,
-                                       t_eval=steps.astype(float))
-        pl = ode_mod.plateau(nm, lr, exact=False)
-        effective = {"m": eff[0], "plateau": pl.ode_no_w2, "noise_at_plateau": pl.noise,
-                     "model": "numerics.ode.effective_ode, w2=False (Derivation 2), V on 17 "
-                              "Chebyshev nodes in arccos m"}
-    return {"defined": True, "reason": None, "m0": float(m0),
-            "m": path[np.searchsorted(t, steps)], "effective": effective,
-            "t_success": int(t[succ[0]]) if succ.size else -1,
-            "t_escape": int(t[esc[0]]) if esc.size else -1,
-            "first_passage_resolution": "every step" if every else "recorded steps",
-            "h_table": "4001 points on [-1, 1], linear interpolation",
-            "recursion": "numerics.ode.population_recursion"}
-
-
-def _stem(path: str) -> str:
-    stem = str(path)
-    for suffix in (".json", ".npz"):
-        if stem.endswith(suffix):
-            stem = stem[: -len(suffix)]
-    return stem
-
-
-def _instance(act, *, k, d, xi, features, lam, c_law, convention, alpha, seed, instance_file):
-    from numerics import problem
-
-    if instance_file:
-        return problem.Instance.load(_stem(instance_file))
-    if d < k + 3:
-        raise ValueError(f"--d must be at least k + 3 = {k + 3} (Derivation 1 needs d ≥ "
-                         "rank(W) + 3)")
-    rng = np.random.default_rng(seed)
-    return problem.make_instance(rng, d=d, k=k, xi=xi, act=act, features=features, lam=lam,
-                                 c=c_law, convention=convention, alpha=alpha, seed=seed)
-
-
-def _instance_dict(inst, *, seed, file) -> dict:
-    meta = inst.meta or {}
-    return {"d": inst.d, "k": inst.k, "xi": inst.xi, "act": inst.act,
-            "convention": inst.convention, "features": meta.get("features"),
-            "lam": meta.get("lam"), "c": meta.get("c"), "alpha": inst.alpha, "rank": inst.rank,
-            "seed": meta.get("seed", seed), "file": file, "lam_values": inst.lam,
-            "c_values": inst.c, "chat_values": inst.chat}
 
 
 def _text(res: dict) -> str:
