@@ -20,9 +20,11 @@ App. D.3–D.4) are about ``x, y`` uniform on ``{±1}^k``. This module computes 
   ``Σ|Q_ij| < 2⁵³``), to be counted and given Clopper–Pearson intervals
   (:func:`numerics.intervals.clopper_pearson`).
 
-Cost (this project's 2-core machine, measured by ``benchmarks/bench_enumeration.py``): the
-enumeration visits ``4^{k−1}`` pairs at about 1 ns each on two threads (k = 14: 0.07 s,
-k = 16: ~1 s, k = 18: ~17 s; first call compiles, ~2 s, then cached on disk).
+Cost (this project's 2-core machine, shared, measured by ``benchmarks/bench_enumeration.py``):
+the Gray-code path visits ``4^{k−1}`` pairs, about 4 ns each on two threads (random integer PSD
+Q: k = 14 in 0.28 s, k = 16 in 2.6 s, k = 18 in 17 s); when ``Σ_j|(Qᵀx)_j|`` is small the law of
+``yᵀv`` is built by dynamic programming instead (Q = I: k = 18 in 0.35 s). The first call
+compiles (a few seconds), later processes load the compiled code from numba's disk cache.
 
 >>> law = sign_sum_law([1, 1])
 >>> law.values.tolist(), law.counts
