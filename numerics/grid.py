@@ -249,7 +249,7 @@ class Cache:
 
     def put(self, key: str, result: dict[str, Any], meta: dict[str, Any]) -> None:
         """Store atomically (temporary sibling, fsync, rename)."""
-        from numerics.cliutil import write_atomic
+        from numerics.cli.util import write_atomic
 
         write_atomic(self.path(key), _serialise(result, meta))
 
