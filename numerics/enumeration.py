@@ -104,16 +104,33 @@ def sign_sum_law(weights: Sequence[int]) -> SignLaw:
     return SignLaw(np.array(vals, dtype=np.int64), [cnt[v + top] for v in vals], len(w))
 
 
+def _exact(x):
+    """±oo as None-able sentinels, rationals as Fractions (fast exact rounding), other sympy
+    numbers kept (exact ``ceiling``/``floor`` by sympy)."""
+    x = sp.sympify(x)
+    if x.is_Rational:
+        return Fraction(int(x.p), int(x.q))
+    return x
+
+
 def _ceil(x) -> int | None:
-    if x == -sp.oo:
-        return None
-    return int(sp.ceiling(x))
+    if isinstance(x, Fraction):
+        return math.ceil(x)
+    return None if x == -sp.oo else int(sp.ceiling(x))
 
 
 def _floor(x) -> int | None:
-    if x == sp.oo:
-        return None
-    return int(sp.floor(x))
+    if isinstance(x, Fraction):
+        return math.floor(x)
+    return None if x == sp.oo else int(sp.floor(x))
+
+
+def _div(x, s: int):
+    if isinstance(x, Fraction):
+        return x / s
+    if x.is_infinite:
+        return x if s > 0 else -x
+    return x / s
 
 
 def product_count(A: SignLaw, B: SignLaw, lo, hi) -> int:
@@ -125,7 +142,7 @@ def product_count(A: SignLaw, B: SignLaw, lo, hi) -> int:
     >>> product_count(L, L, 0, 0), L.total**2          # S = 0 or Ŝ = 0: 256 − 10·10
     (156, 256)
     """
-    lo, hi = sp.sympify(lo), sp.sympify(hi)
+    lo, hi = _exact(lo), _exact(hi)
     vals = [int(v) for v in B.values]
     cum = [0]
     for c in B.counts:
@@ -143,9 +160,9 @@ def product_count(A: SignLaw, B: SignLaw, lo, hi) -> int:
             ok = (lo <= 0) and (hi >= 0)
             total += ca * B.total if ok else 0
         elif s > 0:
-            total += ca * between(_ceil(lo / s), _floor(hi / s))
+            total += ca * between(_ceil(_div(lo, s)), _floor(_div(hi, s)))
         else:
-            total += ca * between(_ceil(hi / s), _floor(lo / s))
+            total += ca * between(_ceil(_div(hi, s)), _floor(_div(lo, s)))
     return total
 
 

@@ -216,7 +216,9 @@ def eq12_matrix(G, lam, kprime: Callable, k: int) -> np.ndarray:
 
 
 def _num(v):
-    return sp.nsimplify(v) if isinstance(v, int | Fraction) else v
+    if isinstance(v, Fraction):
+        return sp.Rational(v.numerator, v.denominator)
+    return sp.Integer(v) if isinstance(v, int) else v
 
 
 def orthonormal_coefficients(kap: Sequence, k: int, xi2) -> dict[str, list]:
@@ -241,8 +243,7 @@ def orthonormal_coefficients(kap: Sequence, k: int, xi2) -> dict[str, list]:
             c = 2 * (xi2 / k) ** (l + 1) * math.comb(l + s, l) * kap[p] * q**p
             key = ("X" if s == 0 else "Y") if l % 2 == 0 else ("S" if s == 0 else "L2")
             out[key][l] += c
-    return {key: [sp.nsimplify(sp.simplify(v)) if isinstance(v, sp.Expr) else v for v in vals]
-            for key, vals in out.items()}
+    return out
 
 
 #: Claim 1's printed forms: "p11" (§3.2.1, p.11: no m^l, even l > 0), "p41" (D.4, p.41: m^l,
@@ -262,7 +263,7 @@ class Claim1Printed:
     tail_level: Fraction = Fraction(2)
     even_from: tuple = (("p11", 2), ("p41", 0), ("corrected", 2))
     powers: tuple = (("p11", False), ("p41", True), ("corrected", True))
-    second_moment: str = "‖λ‖⁴/k²"  # E_{c,ĉ}(Σλc)²(Σλĉ)² as printed (p.40)
+    second_moment_k_power: int = 2  # E_{c,ĉ}(Σλc)²(Σλĉ)² = ‖λ‖⁴/k² as printed (p.40)
 
     def probability(self, k: int, xi2: float) -> float:
         """``1 − exp{−rate·k/(e ξ²)}`` as printed."""
@@ -294,26 +295,33 @@ def claim1_coefficients(kap: Sequence, k: int, xi2, form: str,
     even = [sp.Integer(0)] * max(n, 1)
     for l in range(n):
         if l % 2 == 1 and l + 2 <= n:
-            odd[l] = sp.nsimplify(2 * (xi2 / k) ** (l + 1) * math.comb(l + 1, l) * kap[l + 2]
-                                  * q ** (l + 2))
+            odd[l] = 2 * (xi2 / k) ** (l + 1) * math.comb(l + 1, l) * kap[l + 2] * q ** (l + 2)
         if l % 2 == 0 and l >= start:
-            even[l] = sp.nsimplify(2 * (xi2 / k) ** (l + 1) * kap[l + 1] * q ** (l + 1))
+            even[l] = 2 * (xi2 / k) ** (l + 1) * kap[l + 1] * q ** (l + 1)
     return odd, even, powers
 
 
 def _inf_ratio(num: sp.Poly, den: sp.Poly) -> sp.Expr:
-    """inf over m ∈ (0, 1] of num(m)/den(m) for polynomials with num ≥ 0, den ≥ 0 there
-    (∞ if den ≡ 0); exact: the limit at 0⁺, the value at 1 and the critical points."""
-    m = num.gens[0]
+    """inf over m ∈ (0, 1] of num(m)/den(m) for polynomials with num ≥ 0, den > 0 there
+    (∞ if den ≡ 0); exact: the limit at 0⁺ (from the lowest-order coefficients), the value at
+    1 and the values at the real critical points in (0, 1) (algebraic numbers, compared
+    exactly by sympy)."""
     if den.is_zero:
         return sp.oo
-    f = num.as_expr() / den.as_expr()
-    cands = [sp.limit(f, m, 0, "+"), f.subs(m, 1)]
-    crit = sp.Poly(sp.numer(sp.together(sp.diff(f, m))), m)
+    if num.is_zero:
+        return sp.Integer(0)
+    m = num.gens[0]
+    lo_n = min(e for (e,) in num.monoms())
+    lo_d = min(e for (e,) in den.monoms())
+    at0 = (sp.Integer(0) if lo_n > lo_d else sp.oo if lo_n < lo_d
+           else num.coeff_monomial(m**lo_n) / den.coeff_monomial(m**lo_d))
+    cands = [at0, num.eval(1) / den.eval(1)]
+    crit = num.diff(m) * den - num * den.diff(m)
     if not crit.is_zero:
         for z in sp.real_roots(crit):
-            if 0 < z < 1 and den.as_expr().subs(m, z) != 0:
-                cands.append(sp.nsimplify(f.subs(m, z)) if z.is_rational else f.subs(m, z))
+            if 0 < z < 1:
+                cands.append(num.eval(z) / den.eval(z) if z.is_rational
+                             else sp.simplify(num.as_expr().subs(m, z) / den.as_expr().subs(m, z)))
     return sp.Min(*cands)
 
 
@@ -342,7 +350,7 @@ def claim1_thresholds(kap: Sequence, k: int, xi2, form: str,
     if powers:
         t = _inf_ratio(O, E)
         return sp.simplify(-t), sp.simplify(t)
-    t = sp.nsimplify(O.as_expr().subs(m, 1) / E.as_expr().subs(m, 1))
+    t = O.eval(1) / E.eval(1)
     return -t, -t
 
 
@@ -395,11 +403,14 @@ def prop7_kernel(kprime: Callable, k: int) -> Callable:
     """
     r = k / (k + 1)
 
+    def arg(t):  # |r(ρ ± 1/k)| ≤ 1 in exact arithmetic; clip the float rounding at ρ = ±1
+        return np.clip(t, -1.0, 1.0)
+
     def F(rho):
         rho = np.asarray(rho, float)
-        return (r / 2) * (np.asarray(kprime(r * (rho + 1 / k)), float)
-                          + np.asarray(kprime(r * (rho - 1 / k)), float)) \
-            - r * np.asarray(kprime(r * rho), float)
+        return (r / 2) * (np.asarray(kprime(arg(r * (rho + 1 / k))), float)
+                          + np.asarray(kprime(arg(r * (rho - 1 / k))), float)) \
+            - r * np.asarray(kprime(arg(r * rho)), float)
 
     return F
 
