@@ -1,8 +1,8 @@
 """One figure helper for the claim checks: measured curves against a printed bound.
 
 A check that wants a figure passes named series ``{label: (x, y)}`` (and optionally lower/upper
-bands); the figure is written atomically-enough for a report folder (a fresh file name per claim)
-with matplotlib's Agg backend.
+bands); the PNG is written atomically (:func:`numerics.cli.util.save_png`) with matplotlib's Agg
+backend.
 
 >>> import tempfile, os
 >>> with tempfile.TemporaryDirectory() as d:
@@ -32,6 +32,8 @@ def line_figure(path: str | os.PathLike, series: Mapping[str, tuple[Sequence, Se
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from numerics.cli.util import save_png
+
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     markers = itertools.cycle("os^Dv<>p")
     for label, (x, lo, hi) in (bands or {}).items():
@@ -49,6 +51,5 @@ def line_figure(path: str | os.PathLike, series: Mapping[str, tuple[Sequence, Se
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=9)
     ax.legend(fontsize=7)
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    save_png(fig, path)
     return str(path)
