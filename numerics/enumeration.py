@@ -282,6 +282,12 @@ def _histogram(Q: np.ndarray, vmax: int, chunks: int) -> np.ndarray:  # pragma: 
     return H
 
 
+def _signs_first_plus(k: int) -> np.ndarray:
+    """All x ∈ {±1}^k with x_0 = +1 (2^{k−1} rows, int64)."""
+    bits = (np.arange(1 << (k - 1))[:, None] >> np.arange(k - 1)[None, :]) & 1
+    return np.concatenate([np.ones((1 << (k - 1), 1), np.int64), 1 - 2 * bits], axis=1)
+
+
 def bilinear_histogram(Q) -> np.ndarray:
     """``hist[v]`` = number of pairs ``(x, y) ∈ {±1}^k × {±1}^k`` with ``|xᵀQy| = v``, for an
     integer matrix Q (k ≥ 1); ``hist.sum() == 4**k``. Exact (int64 counts: k ≤ 31). Visits
@@ -307,6 +313,9 @@ def bilinear_histogram(Q) -> np.ndarray:
         h = np.zeros(vmax + 1, np.int64)
         h[abs(int(Q[0, 0]))] = 4
         return h
+    if k <= 10:  # small: all 2^{k−1} × 2^{k−1} values at once (no thread start-up, no bins)
+        S = _signs_first_plus(k)
+        return 4 * np.bincount(np.abs(S @ Q @ S.T).ravel(), minlength=vmax + 1)
     chunks = max(1, min(1 << (k - 1), 4 * numba.get_num_threads()))
     return 4 * _histogram(Q, vmax, chunks).sum(axis=(0, 1))
 
