@@ -199,7 +199,7 @@ def _c3_search(ctx: Context, printed: ac.Claim3Printed, unit: bool, sid: str,
                      "k range": [2, kmax], "worst ratio / bound": worst_search,
                      "worst example": res.worst_example.tolist() if res.worst_example is not None
                      else None, "worst per k (ratio / bound)":
-                     {str(k): v for k, v in sorted(per_k.items())}, "seconds": res.seconds},
+                     {str(k): v for k, v in sorted(per_k.items())}},
           "optimiser (L-BFGS-B, random starts and a star start)": climbs,
           "worst ratio / bound overall": max(worst_search, worst_climb),
           "budget": budget}
