@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.stats
+from threadpoolctl import threadpool_limits
 
 from numerics.normals import standard_normal
 from numerics.problem import Instance
@@ -287,12 +288,11 @@ def _pair(a: np.ndarray, FF: np.ndarray, S: np.ndarray | None) -> tuple[float, n
     if S is None:
         s2, ell = _top(np.outer(a, a) + FF)
         return (a @ ell) / math.sqrt(s2), ell
-    L = np.linalg.cholesky(S)
-    Li = np.linalg.inv(L)  # k × k: numpy's inverse (scipy's triangular solve was ~1 ms a call
-    aw = Li @ a            # here, for 3 × 3, under BLAS threading on a loaded 2-core machine)
-    Mw = Li @ FF @ Li.T
+    half, ihalf = _sqrt_psd(S)
+    aw = ihalf @ a
+    Mw = ihalf @ FF @ ihalf
     s2, ell = _top(np.outer(aw, aw) + (Mw + Mw.T) / 2)
-    left = L @ ell  # Q̂^{1/2}-type back-map (any square root: the left vector's direction)
+    left = half @ ell  # back to the unwhitened left space: the direction of a
     return (aw @ ell) / math.sqrt(s2), left / np.linalg.norm(left)
 
 
@@ -325,14 +325,22 @@ def _wishart(rng: np.random.Generator, df: int, S: np.ndarray) -> np.ndarray:
     k = S.shape[0]
     A = np.tril(rng.standard_normal((k, k)), -1)
     A[np.diag_indices(k)] = np.sqrt(rng.chisquare(df - np.arange(k)))
-    LA = np.linalg.cholesky(S) @ A
+    LA = _factor(S) @ A
     return LA @ LA.T
 
 
+def _factor(S: np.ndarray) -> np.ndarray:
+    """A square root F (FFᵀ = S) of a positive semi-definite k × k matrix, by eigh (a batch may
+    leave a ReLU unit inactive on every sample: S singular, and Cholesky would fail)."""
+    w, V = np.linalg.eigh((S + S.T) / 2)
+    return V * np.sqrt(np.maximum(w, 0.0))
+
+
 def alignment_draws(inst: Instance, rng: np.random.Generator, n: int, reps: int,
-                    whiten: bool = False, _df_shift: int = 0) -> np.ndarray:
+                    whiten: bool | str = False, _df_shift: int = 0) -> np.ndarray:
     """``reps`` independent draws of the estimator's ``<v, u>²`` with n samples, exactly in law
-    (module docstring), plain or whitened. Cost O(reps·n·k). ``_df_shift`` deliberately breaks
+    (module docstring), plain, whitened, or ``whiten="both"`` (the two estimators on the same
+    samples: shape reps × 2, plain first). Cost O(reps·n·k). ``_df_shift`` deliberately breaks
     the law (Wishart degrees of freedom D + shift): it exists only so a test can show that the
     comparison with the full estimator detects such an error.
 
@@ -345,12 +353,18 @@ def alignment_draws(inst: Instance, rng: np.random.Generator, n: int, reps: int,
     D = inst.d - inst.k - 1
     if D < inst.k:
         raise ValueError("need d ≥ 2k + 1 for the reduced draw")
-    out = np.empty(reps)
-    for r in range(reps):
-        q, z = reduced_samples(inst, rng, n)
-        S = q.T @ q
-        FF = _wishart(rng, D + _df_shift, S)
-        out[r] = _cos2(q.T @ z, FF, S if whiten else None)[0]
+    both = whiten == "both"
+    out = np.empty((reps, 2)) if both else np.empty(reps)
+    with threadpool_limits(limits=1, user_api="blas"):  # k × k algebra: threads only cost
+        for r in range(reps):
+            q, z = reduced_samples(inst, rng, n)
+            S = q.T @ q
+            FF = _wishart(rng, D + _df_shift, S)
+            a = q.T @ z
+            if both:
+                out[r] = _cos2(a, FF, None)[0], _cos2(a, FF, S)[0]
+            else:
+                out[r] = _cos2(a, FF, S if whiten else None)[0]
     return out
 
 
@@ -375,7 +389,14 @@ def first_passage(inst: Instance, rng: np.random.Generator, grid, level: float, 
         raise ValueError("need d ≥ 3k + 1 for the nested draw")
     out = np.full(reps, -1, dtype=np.int64)
     path = np.full((reps, grid.size), np.nan)
-    for r in range(reps):
+    with threadpool_limits(limits=1, user_api="blas"):
+        _passages(inst, rng, grid, level, whiten, return_path, out, path)
+    return (out, path) if return_path else out
+
+
+def _passages(inst, rng, grid, level, whiten, return_path, out, path) -> None:
+    k, D = inst.k, inst.d - inst.k - 1
+    for r in range(out.size):
         a = np.zeros(k)
         S = np.zeros((k, k))
         Ft = np.zeros((k, k))  # F̃ with F̃F̃ᵀ = FFᵀ
@@ -386,16 +407,15 @@ def first_passage(inst: Instance, rng: np.random.Generator, grid, level: float, 
             a += q.T @ z
             Sd = q.T @ q
             S += Sd
-            A1 = Ft + np.linalg.cholesky(Sd) @ rng.standard_normal((k, k))
+            A1 = Ft + _factor(Sd) @ rng.standard_normal((k, k))
             FF = A1 @ A1.T + _wishart(rng, D - k, Sd)
-            Ft = np.linalg.cholesky(FF)
+            Ft = _factor(FF)
             c2 = _cos2(a, FF, S if whiten else None)[0]
             path[r, gi] = c2
             if out[r] < 0 and c2 >= level * level:
                 out[r] = N
                 if not return_path:
                     break
-    return (out, path) if return_path else out
 
 
 # ------------------------------------------------------------------------ the law

@@ -76,6 +76,7 @@ MODULES: list[str] = [  # named after the paper's parts, in the paper's order
     "numerics.claims.separation",  # App. C.3: DC-C2, DC-P18
     "numerics.claims.identifiability",  # App. F.1: DC-EX1
     "numerics.claims.learning_teacher",  # App. F.2: DC-T36
+    "numerics.claims.related",  # related systems: LO-*, NTK-* (section "related")
 ]
 
 
