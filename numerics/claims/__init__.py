@@ -70,6 +70,8 @@ MODULES: list[str] = [  # named after the paper's parts, in the paper's order
     "numerics.claims.sign_condition",  # §3.2, D.4–D.5: DC-C1, DC-L6, DC-P7, DC-L8
     "numerics.claims.anticoncentration",  # D.3: DC-C3, L25, L26, L28, P29, C4, P30
     "numerics.claims.rates",  # App. A.2, C.1–C.2: DC-RATES, DC-C1R
+    "numerics.claims.moments",  # C.2, D.2: DC-L17
+    "numerics.claims.sgd_analysis",  # C.1, App. E: DC-T16W, DC-APPE
     "numerics.claims.first_moment",  # App. A.2.2 Remark 14: DC-R14
     "numerics.claims.large_xi",  # App. C Remark 15: DC-R15
     "numerics.claims.recursion",  # §3.1, App. C.1: DC-ODE
