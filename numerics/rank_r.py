@@ -26,6 +26,7 @@ True
 from __future__ import annotations
 
 import math
+import os
 import time
 import warnings
 from collections.abc import Callable
@@ -36,6 +37,7 @@ import numpy as np
 import scipy.linalg
 import scipy.stats
 
+from numerics import grid
 from numerics.normals import standard_normal
 from numerics.problem import features as draw_features
 from numerics.problem import second_layer
@@ -60,10 +62,14 @@ __all__ = [
     "mc_gradient",
     "sign_average",
     "flow_problem",
+    "flow_task",
     "flow_study",
+    "ratio_task",
     "sv_ratio_scaling",
     "VARIANTS",
+    "spurious_draw",
     "spurious_problem",
+    "spurious_task",
     "spurious_study",
     "plateau_instance",
 ]
@@ -376,20 +382,38 @@ def gd_closure(fp: FullRankR, rng: np.random.Generator, *, eta: float = 0.05, st
                H: HFn = R.h_matrix) -> dict:
     """Full-dimensional Riemannian GD with the QR retraction, ``Û ← qf(Û − η P_TΠ⊥∇Φ)`` (the
     analytic full-d gradient of :class:`FullRankR`, Φ from the actual rows), from Û₀ uniform,
-    against the r×r recursion :func:`theory.rank_r.qr_step` with ``H`` (the formula under
-    test). Returns the largest entrywise difference of M over the run and the end points."""
+    against the r×r step :func:`theory.rank_r.qr_step` with ``H`` (the formula under test).
+
+    Returns ``one_step``: max over t of |M_full(t+1) − step(M_full(t))| (closure of the
+    recursion, the step applied to the full run's own M each time); ``free_run``: max over t of
+    |M_full(t) − M_r×r(t)| with the r×r recursion iterated on its own from M₀; ``twin``: the same
+    for two r×r runs whose starts differ by 1e-15 (how fast the dynamics amplify rounding: when
+    σ₁(M) saturates at 1 in float64 and that face later turns unstable, free runs of two exact
+    maps part at that rate); the end point and its singular values.
+
+    ``Y = Û − η grad`` is projected on span(W)^⊥ before the retraction: the identity in exact
+    arithmetic, but without it the rounding in span(W) grows like ``(I − ηS)^t`` where
+    ``S = sym(MᵀH)`` has a negative eigenvalue (measured: |WÛ| from 1e-16 to 0.02 in 200 steps,
+    and the full run then left the Stiefel manifold of span(W)^⊥ and the closed recursion)."""
     Uh = uniform_frame(rng, fp)
     M_full = [fp.overlap(Uh)]
     for _ in range(steps):
-        Uh = R.qf(Uh - eta * fp.riemannian_gradient(Uh))
+        Uh = R.qf(fp.project_perp(Uh - eta * fp.riemannian_gradient(Uh)))
         M_full.append(fp.overlap(Uh))
+
+    def step(M):
+        return R.qr_step(fp.prob, M, eta, H=np.asarray(H(M, *fp.data)))
+
+    one = max(float(np.max(np.abs(step(M_full[t]) - M_full[t + 1]))) for t in range(steps))
     M = M_full[0]
-    diff = 0.0
+    T = M_full[0] + 1e-15 * np.triu(np.ones_like(M))
+    free = twin = 0.0
     for t in range(steps):
-        M = R.qr_step(fp.prob, M, eta, H=np.asarray(H(M, *fp.data)))
-        diff = max(diff, float(np.max(np.abs(M - M_full[t + 1]))))
-    return {"max_diff": diff, "M_end": M_full[-1], "sv_end": np.linalg.svd(M_full[-1],
-                                                                           compute_uv=False)}
+        M, T = step(M), step(T)
+        free = max(free, float(np.max(np.abs(M - M_full[t + 1]))))
+        twin = max(twin, float(np.max(np.abs(M - T))))
+    return {"one_step": one, "free_run": free, "twin": twin, "M_end": M_full[-1],
+            "sv_end": np.linalg.svd(M_full[-1], compute_uv=False)}
 
 
 def frozen_agreement(p: R.RankR, m0, t_max: float = 20.0, solution: Callable = R.frozen_solution
@@ -585,36 +609,61 @@ def _top_left(A: np.ndarray) -> np.ndarray:
     return np.linalg.svd(A)[0][:, 0]
 
 
+#: Modules the flow tasks' results depend on (their sources enter the grid's cache key).
+FLOW_SOURCES = ("theory.rank_r", "theory.population", "theory.kernels", "theory.hermite",
+                "theory.activations", "numerics.problem")
+
+
+def _scheduler(scheduler: str | None) -> str:
+    """The grid scheduler for the rank-r tasks: the argument, else ``LOWRANK_SCHEDULER``, else
+    ``"serial"`` (each task takes milliseconds: starting a local cluster would cost more than
+    it saves on 2 cores; an address sends the same tasks, same seeds, to a cluster)."""
+    return scheduler or os.environ.get(grid.SCHEDULER_ENV) or "serial"
+
+
+@grid.task(sources=FLOW_SOURCES, cost=lambda p: 0.02 * len(p["ds"]))
+def flow_task(params: dict, rng: np.random.Generator) -> dict:
+    """One instance of EXT-R6 (params: act, k, r, xi, ds, t_max): the problem from ``rng``
+    (:func:`flow_problem`), then for each d the flow from M₀ = UᵀÛ₀, Û₀ uniform on the Stiefel
+    manifold of the complement (:func:`uniform_overlap`). Returns σ_s(H(0)),
+    |cos(top left singular vector of H(0), DCᵀλ)| and, per d (rows in the order of ``ds``):
+    success (σ_min > 0.99 at the stop), t_s, ‖M_end − polar(H(0))‖_F, the distance to the
+    nearest signed permutation, |cos| between the top left singular vector of M(t₁) and each
+    left singular vector of H(0) (``cos_first[:, s]``), the stop time and σ_s(M_end)."""
+    k, r = int(params["k"]), int(params["r"])
+    p = flow_problem(rng, k=k, r=r, xi=params["xi"], act=params["act"])
+    P, s, Vt = R.H0_svd(p)
+    lead = p.xi * (p.C.T @ p.lam)
+    rows = []
+    for d in params["ds"]:
+        res = R.flow(p, uniform_overlap(rng, int(d), k, r), t_max=float(params["t_max"]))
+        t1 = res.t_level[0]
+        cos1 = (np.abs(_top_left(res.M_level[0]) @ P) if np.isfinite(t1)
+                else np.full(r, np.nan))
+        rows.append((res.success, res.t_level, float(np.linalg.norm(res.M_end - P @ Vt)),
+                     R.signed_permutation_distance(res.M_end), cos1, float(res.t[-1]),
+                     res.sv[-1]))
+    cols = list(zip(*rows, strict=True))
+    return {"sigma_H0": s, "cos_H0_DCl": abs(float(P[:, 0] @ lead / np.linalg.norm(lead))),
+            "d": np.asarray(params["ds"], float), "success": np.array(cols[0], dtype=bool),
+            "t_level": np.array(cols[1]), "dist_polar": np.array(cols[2]),
+            "dist_perm": np.array(cols[3]), "cos_first": np.array(cols[4]),
+            "t_end": np.array(cols[5]), "sv_end": np.array(cols[6])}
+
+
 def flow_study(seed: int, *, acts, n_instances: int, ds=(10**3, 10**5), k: int = 16,
-               r: int = 2, xi=1.0, t_max: float = 1e4, tag: int = 6) -> list[dict]:
-    """EXT-R6's runs: for each σ and instance i (generator ``[seed, tag, σ-index, i]``), the
-    flow from M₀ = UᵀÛ₀ (Û₀ uniform on the Stiefel manifold of the complement) at each d.
-    Per run: success (σ_min > 0.99 at the stop), t_s, ‖M_end − polar(H(0))‖_F, the distance to
-    the nearest signed permutation, |cos| between the top left singular vectors of M(t₁) and of
-    H(0); per instance: σ_s(H(0)) and |cos(top left singular vector of H(0), DCᵀλ)|."""
-    out = []
-    for a, act in enumerate(acts):
-        for i in range(n_instances):
-            rng = np.random.default_rng([seed, tag, a, i])
-            p = flow_problem(rng, k=k, r=r, xi=xi, act=act)
-            P, s, Vt = R.H0_svd(p)
-            lead = p.xi * (p.C.T @ p.lam)
-            rec = {"act": act, "i": i, "sigma_H0": s, "polar_H0": P @ Vt,
-                   "cos_H0_DCl": abs(float(P[:, 0] @ lead / np.linalg.norm(lead))), "runs": {}}
-            for d in ds:
-                M0 = uniform_overlap(rng, d, k, r)
-                res = R.flow(p, M0, t_max=t_max)
-                M_end = res.M_end
-                t1 = res.t_level[0]
-                cos1 = (abs(float(_top_left(res.M_level[0]) @ P[:, 0]))
-                        if np.isfinite(t1) else float("nan"))
-                rec["runs"][d] = {
-                    "success": res.success, "stopped": res.stopped, "t_level": res.t_level,
-                    "t_end": float(res.t[-1]), "sv_end": res.sv[-1],
-                    "dist_polar": float(np.linalg.norm(M_end - P @ Vt)),
-                    "dist_perm": R.signed_permutation_distance(M_end), "cos_first": cos1}
-            out.append(rec)
-    return out
+               r: int = 2, xi=1.0, t_max: float = 1e4, scheduler: str | None = None,
+               cache=None) -> list[dict]:
+    """EXT-R6's runs as :mod:`numerics.grid` tasks (:func:`flow_task`), one per (σ, instance);
+    each task's generator comes from the grid (SeedSequence of the task and ``seed``). Returns
+    the task results with ``act`` and ``i`` added, in the order σ, then i."""
+    tasks = [grid.Task("numerics.rank_r:flow_task",
+                       {"act": act, "i": i, "k": k, "r": r, "xi": xi, "ds": [int(d) for d in ds],
+                        "t_max": float(t_max)})
+             for act in acts for i in range(n_instances)]
+    run = grid.run_grid(tasks, seed=seed, cache=cache, scheduler=_scheduler(scheduler))
+    return [{"act": t.params["act"], "i": t.params["i"], **res}
+            for t, res in zip(tasks, run.results, strict=True)]
 
 
 def plateau_instance(seed: int, *, k: int = 16, act: str = "relu", ratio: float = 0.01,
@@ -635,34 +684,42 @@ def _sign_stack(rng: np.random.Generator, n: int, k: int, r: int) -> np.ndarray:
     return (2.0 * bits - 1.0) / math.sqrt(k)
 
 
+@grid.task(sources=FLOW_SOURCES, cost=lambda p: 2e-7 * p["k"] * p["draws"])
+def ratio_task(params: dict, rng: np.random.Generator) -> dict:
+    """σ₁/σ₂ of H(0) for ``draws`` draws at one k (params: act, k, draws, xi, chunk):
+    orthonormal W, λ ~ U[1/2, 3/2] and quantised C, Ĉ fresh per draw, through
+    :func:`theory.rank_r.H0_orthonormal` (O(k) per draw)."""
+    k, draws, chunk = int(params["k"]), int(params["draws"]), int(params.get("chunk", 64))
+    x = np.asarray(params["xi"], float)
+    vals = np.empty(draws)
+    for s0 in range(0, draws, chunk):
+        n = min(chunk, draws - s0)
+        lam = rng.uniform(0.5, 1.5, size=(n, k))
+        C = _sign_stack(rng, n, k, x.size)
+        Ch = _sign_stack(rng, n, k, x.size)
+        sv = np.linalg.svd(R.H0_orthonormal(lam, C, Ch, x, params["act"]), compute_uv=False)
+        vals[s0:s0 + n] = sv[:, 0] / sv[:, -1]
+    return {"ratio": vals}
+
+
 def sv_ratio_scaling(seed: int, *, act: str, ks, draws: int, xi=(1.0, 1.0), boot: int = 1000,
-                     chunk: int = 64, tag: int = 61) -> dict:
-    """σ₁/σ₂ of H(0) (orthonormal W, λ ~ U[1/2, 3/2], quantised C, Ĉ; fresh per draw) over
-    ``draws`` draws per k, through :func:`theory.rank_r.H0_orthonormal` (O(k) per draw). The
-    log-log slope of the median ratio against k (least squares) and its 95% percentile bootstrap
-    interval (draws resampled within each k, ``boot`` times; generator ``[seed, tag, 1]``)."""
-    x = np.asarray(xi, float)
-    r = x.size
-    ratios = []
-    for j, k in enumerate(ks):
-        rng = np.random.default_rng([seed, tag, 0, j])
-        vals = np.empty(draws)
-        for s0 in range(0, draws, chunk):
-            n = min(chunk, draws - s0)
-            lam = rng.uniform(0.5, 1.5, size=(n, k))
-            C = _sign_stack(rng, n, k, r)
-            Ch = _sign_stack(rng, n, k, r)
-            Hs = R.H0_orthonormal(lam, C, Ch, x, act)
-            sv = np.linalg.svd(Hs, compute_uv=False)
-            vals[s0:s0 + n] = sv[:, 0] / sv[:, -1]
-        ratios.append(vals)
+                     scheduler: str | None = None, cache=None, tag: int = 61) -> dict:
+    """σ₁/σ₂ of H(0) over ``draws`` draws per k (:func:`ratio_task`, one grid task per k):
+    the log-log slope of the median ratio against k (least squares) and its 95% percentile
+    bootstrap interval (draws resampled within each k, ``boot`` times, generator
+    ``SeedSequence([seed, tag])``)."""
+    tasks = [grid.Task("numerics.rank_r:ratio_task",
+                       {"act": act, "k": int(k), "draws": int(draws),
+                        "xi": [float(v) for v in np.atleast_1d(xi)]}) for k in ks]
+    ratios = [res["ratio"] for res in grid.run_grid(tasks, seed=seed, cache=cache,
+                                                    scheduler=_scheduler(scheduler)).results]
     lk = np.log(np.asarray(ks, float))
 
     def slope(meds):
         return float(np.polyfit(lk, np.log(meds), 1)[0])
 
     med = np.array([np.median(v) for v in ratios])
-    rb = np.random.default_rng([seed, tag, 1])
+    rb = np.random.default_rng(np.random.SeedSequence([seed, tag]))
     bs = np.array([slope([np.median(v[rb.integers(0, v.size, v.size)]) for v in ratios])
                    for _ in range(boot)])
     lo, hi = np.percentile(bs, [2.5, 97.5])
@@ -674,44 +731,69 @@ def sv_ratio_scaling(seed: int, *, act: str, ks, draws: int, xi=(1.0, 1.0), boot
 VARIANTS = {"rank1": (1, 1.0), "rank2": (2, 1.0), "rank2_matched": (2, 1 / math.sqrt(2))}
 
 
-def spurious_problem(seed: int, i: int, variant: str, xibar: float, *, k: int = 16,
-                     d: int = 1000, act: str = "He3", tag: int = 7
-                     ) -> tuple[R.RankR, np.ndarray]:
-    """Instance i of EXT-R7 (generator ``[seed, tag, i]``: λ, C, Ĉ (k×2), M₀ at dimension d, in
-    that order; the rank-1 variant uses the first columns and M₀'s (1, 1) entry) for one
-    variant of :data:`VARIANTS` and ξ̄: ``(problem, M₀)``."""
-    rng = np.random.default_rng([seed, tag, i])
+def spurious_draw(rng: np.random.Generator, *, k: int = 16, d: int = 1000) -> dict:
+    """One EXT-R7 instance: λ ~ U[1/2, 3/2], C, Ĉ (k×2, quantised), M₀ at dimension d, drawn in
+    that order (the rank-1 variant uses the first columns and M₀'s (1, 1) entry)."""
     lam = second_layer(rng, "random", k)
     C = sign_matrix(rng, k, 2)
     Ch = sign_matrix(rng, k, 2)
-    M0 = uniform_overlap(rng, d, k, 2)
+    return {"lam": lam, "C": C, "Chat": Ch, "M0": uniform_overlap(rng, d, k, 2)}
+
+
+def spurious_problem(draw: dict, variant: str, xibar: float, act: str = "He3"
+                     ) -> tuple[R.RankR, np.ndarray]:
+    """The problem and start of one :data:`VARIANTS` entry at ξ̄ for a :func:`spurious_draw`."""
     r, scale = VARIANTS[variant]
+    k = draw["lam"].shape[0]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", R.CollinearWarning)
-        p = R.problem(np.eye(k), lam, C[:, :r], Ch[:, :r], xibar * math.sqrt(k) * scale, act)
-    return p, M0[:r, :r].copy()
+        p = R.problem(np.eye(k), draw["lam"], draw["C"][:, :r], draw["Chat"][:, :r],
+                      xibar * math.sqrt(k) * scale, act)
+    return p, np.asarray(draw["M0"])[:r, :r].copy()
+
+
+@grid.task(sources=FLOW_SOURCES, cost=lambda p: 0.3)
+def spurious_task(params: dict, rng: np.random.Generator) -> dict:
+    """One EXT-R7 instance (params: i, k, d, xibars, act, t_max): every variant at every ξ̄ from
+    the same draw. Returns the draw, ``fail[v, x]`` (σ_min ≤ 0.99 at the stop) and the end
+    points ``M_end[v, x]`` (variants in :data:`VARIANTS` order; rank 1 padded with NaN)."""
+    draw = spurious_draw(rng, k=int(params["k"]), d=int(params["d"]))
+    xb = params["xibars"]
+    fail = np.zeros((len(VARIANTS), len(xb)), dtype=bool)
+    M_end = np.full((len(VARIANTS), len(xb), 2, 2), np.nan)
+    for a, name in enumerate(VARIANTS):
+        for b, x in enumerate(xb):
+            p, M0 = spurious_problem(draw, name, x, params["act"])
+            res = R.flow(p, M0, t_max=float(params["t_max"]))
+            fail[a, b] = not res.success
+            M_end[a, b, :p.r, :p.r] = res.M_end
+    return {**draw, "fail": fail, "M_end": M_end}
 
 
 def spurious_study(seed: int, *, k: int = 16, n_instances: int = 20, xibars=(1.0, 2.0, 4.0),
-                   d: int = 1000, act: str = "He3", t_max: float = 1e4, tag: int = 7) -> dict:
-    """EXT-R7's counts: He₃ instances (:func:`spurious_problem`) whose flow does not recover the
-    subspace (σ_min ≤ 0.99 at the stop), for each ξ̄ and variant: rank 1 at ξ = ξ̄√k, rank 2
-    at ξ_s = ξ̄√k, rank 2 scale-matched at ξ_s = ξ̄√(k/2). Also returns the failing rank-2 runs
-    (problem and end point) for certification."""
-    counts: dict[str, list[int]] = {v: [] for v in VARIANTS}
+                   d: int = 1000, act: str = "He3", t_max: float = 1e4,
+                   scheduler: str | None = None, cache=None) -> dict:
+    """EXT-R7's counts (:func:`spurious_task`, one grid task per instance): He₃ instances whose
+    flow does not recover the subspace (σ_min ≤ 0.99 at the stop), for each ξ̄ and variant:
+    rank 1 at ξ = ξ̄√k, rank 2 at ξ_s = ξ̄√k, rank 2 scale-matched at ξ_s = ξ̄√(k/2). Also
+    returns the failing rank-2 runs (problem and end point) for certification."""
+    tasks = [grid.Task("numerics.rank_r:spurious_task",
+                       {"i": i, "k": k, "d": d, "xibars": [float(x) for x in xibars],
+                        "act": act, "t_max": float(t_max)}) for i in range(n_instances)]
+    results = grid.run_grid(tasks, seed=seed, cache=cache, scheduler=_scheduler(scheduler)).results
+    fail = np.array([res["fail"] for res in results])  # (n, variants, ξ̄)
+    counts = {name: fail[:, a, :].sum(axis=0).tolist() for a, name in enumerate(VARIANTS)}
     failures = []
-    for xb in xibars:
-        for name, (r, _) in VARIANTS.items():
-            fails = 0
-            for i in range(n_instances):
-                p, M0 = spurious_problem(seed, i, name, xb, k=k, d=d, act=act, tag=tag)
-                res = R.flow(p, M0, t_max=t_max)
-                if not res.success:
-                    fails += 1
-                    if r == 2:
-                        failures.append({"variant": name, "xibar": xb, "i": i, "problem": p,
-                                         "M_end": res.M_end, "sv_end": res.sv[-1],
-                                         "t_end": float(res.t[-1])})
-            counts[name].append(fails)
+    for b, x in enumerate(xibars):
+        for a, name in enumerate(VARIANTS):
+            if VARIANTS[name][0] != 2:
+                continue
+            for i, res in enumerate(results):
+                if res["fail"][a, b]:
+                    p, _ = spurious_problem(res, name, x, act)
+                    failures.append({"variant": name, "xibar": x, "i": i, "problem": p,
+                                     "M_end": res["M_end"][a, b],
+                                     "sv_end": np.linalg.svd(res["M_end"][a, b],
+                                                             compute_uv=False)})
     return {"xibars": list(xibars), "n": n_instances, "k": k, "d": d, "counts": counts,
             "failures": failures}

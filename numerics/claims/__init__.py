@@ -79,6 +79,7 @@ MODULES: list[str] = [  # named after the paper's parts, in the paper's order
     "numerics.claims.identifiability",  # App. F.1: DC-EX1
     "numerics.claims.learning_teacher",  # App. F.2: DC-T36
     "numerics.claims.related",  # related systems: LO-*, NTK-* (section "related")
+    "numerics.claims.rank_r",  # beyond the paper (own derivation): EXT-R1 … EXT-R7
 ]
 
 
