@@ -238,16 +238,21 @@ def uniform_frame(rng: np.random.Generator, fp: FullRankR) -> np.ndarray:
 
 def uniform_overlap(rng: np.random.Generator, d: int, k: int, r: int) -> np.ndarray:
     """The law of ``M₀ = UᵀÛ₀`` for Û₀ uniform on the Stiefel manifold of the (d − k)-dimensional
-    complement: in a basis of the complement whose first r vectors are U, ``M₀`` is the top r×r
-    block of ``qf(G)``, G a (d − k)×r Gaussian matrix (exact in law; O(d r) work).
+    complement, in O(r²) work whatever d is. Take Û₀ the polar factor of a (d − k)×r Gaussian
+    matrix G (Haar: polar(OG) = O polar(G)) and U the first r basis vectors: with G₁ the top r×r
+    block and S = G₂ᵀG₂ ~ Wishart_r(d − k − r, I) independent of it,
+    ``M₀ = G₁ (G₁ᵀG₁ + S)^{−1/2}`` exactly in law (S by :func:`scipy.stats.wishart`).
 
-    >>> M0 = uniform_overlap(np.random.default_rng(0), 10**5, 16, 2)
-    >>> M0.shape, bool(np.abs(M0).max() < 0.02)
+    >>> M0 = uniform_overlap(np.random.default_rng(0), 10**8, 16, 2)
+    >>> M0.shape, bool(np.abs(M0).max() < 1e-3)
     ((2, 2), True)
     """
     if d < k + 2 * r:
         raise ValueError(f"need d ≥ k + 2r = {k + 2 * r}, got d = {d}")
-    return R.qf(rng.standard_normal((d - k, r)))[:r].copy()
+    G1 = rng.standard_normal((r, r))
+    S = np.atleast_2d(scipy.stats.wishart.rvs(df=d - k - r, scale=np.eye(r), random_state=rng))
+    w, V = np.linalg.eigh(G1.T @ G1 + S)
+    return G1 @ (V / np.sqrt(w)) @ V.T
 
 
 # ---------------------------------------------------------------------------------------------
@@ -797,3 +802,182 @@ def spurious_study(seed: int, *, k: int = 16, n_instances: int = 20, xibars=(1.0
                                                              compute_uv=False)})
     return {"xibars": list(xibars), "n": n_instances, "k": k, "d": d, "counts": counts,
             "failures": failures}
+
+
+# ---------------------------------------------------------------------------------------------
+# Instances on disk, and what `lowrank derive --rank` / `simulate --rank` compute
+# ---------------------------------------------------------------------------------------------
+
+
+def save_instance(fp: FullRankR, path) -> None:
+    """Write ``<stem>.json`` (d, k, r, ξ list, act, convention, meta) and ``<stem>.npz`` (W, λ,
+    C, Ĉ (k×r), U (d×r)), each atomically; ``path`` may end in .json or .npz."""
+    import io
+    import json
+
+    from numerics.cli.util import write_atomic
+    from numerics.problem import stem
+
+    base = stem(path)
+    info = {"d": fp.d, "k": fp.k, "r": fp.r, "xi": [float(v) for v in fp.xi], "act": fp.act,
+            "convention": "normalised", "meta": fp.meta}
+    buf = io.BytesIO()
+    np.savez(buf, W=fp.W, lam=fp.lam, C=fp.C, Chat=fp.Chat, U=fp.U)
+    write_atomic(f"{base}.npz", buf.getvalue())
+    write_atomic(f"{base}.json", json.dumps(info, indent=2, sort_keys=True))
+
+
+def load_instance(path) -> FullRankR:
+    """Read a rank-r instance (:func:`save_instance`) or a rank-1 one written by
+    :meth:`numerics.problem.Instance.save` (``c``, ``ĉ``, ``u`` become one-column C, Ĉ, U).
+    Checks shapes and finiteness (ValueError with what is wrong)."""
+    import json
+    from pathlib import Path
+
+    from numerics.problem import stem
+
+    base = stem(path)
+    info = json.loads(Path(f"{base}.json").read_text())
+    if info.get("convention", "normalised") != "normalised":
+        raise ValueError(f"rank r is derived for normalised rows; the instance file says "
+                         f"{info['convention']!r}")
+    with np.load(f"{base}.npz") as z:
+        keys = set(z.files)
+        W, lam = z["W"], z["lam"]
+        if {"C", "Chat"} <= keys:
+            C, Ch = z["C"], z["Chat"]
+            U = z["U"] if "U" in keys else None
+        elif {"c", "chat"} <= keys:
+            C, Ch = z["c"][:, None], z["chat"][:, None]
+            U = z["u"][:, None] if "u" in keys else None
+        else:
+            raise ValueError(f"{base}.npz has neither C, Chat (k×r) nor c, chat arrays")
+    C, Ch = np.atleast_2d(C), np.atleast_2d(Ch)
+    k, d = W.shape if W.ndim == 2 else (-1, -1)
+    r = C.shape[1] if C.ndim == 2 else -1
+    if (W.ndim != 2 or lam.shape != (k,) or C.shape != (k, r) or Ch.shape != (k, r)
+            or (U is not None and U.shape != (d, r))):
+        raise ValueError(f"instance arrays do not fit together: W {W.shape}, lam {lam.shape}, "
+                         f"C {C.shape}, Chat {Ch.shape}" + (f", U {U.shape}" if U is not None
+                                                             else "")
+                         + " (need (k, d), (k,), (k, r), (k, r), (d, r))")
+    for name, a in (("W", W), ("lam", lam), ("C", C), ("Chat", Ch)):
+        if not np.all(np.isfinite(a)):
+            raise ValueError(f"instance array {name} has a NaN or infinite entry")
+    xi = np.asarray(info["xi"], float) * np.ones(r)
+    if U is None:
+        U = _perp_frame(np.random.default_rng(0), W, None, r)
+    return FullRankR(W, U, lam, C, Ch, xi, str(info["act"]), meta=dict(info.get("meta", {}),
+                                                                      file=str(path)))
+
+
+def cli_instance(act: str, *, rank: int, k: int, d: int, xi, features: str, lam: str,
+                 c_law: str, seed: int, instance_file: str | None = None) -> FullRankR:
+    """The instance ``lowrank derive/simulate --rank`` describe: loaded from ``instance_file``
+    or drawn from ``default_rng(seed)`` in the order W, λ, the r columns of C, of Ĉ (each by
+    :func:`numerics.problem.coefficients` with ``c_law``), U."""
+    from numerics.problem import coefficients
+
+    if instance_file:
+        fp = load_instance(instance_file)
+        if fp.r != rank:
+            raise ValueError(f"the instance file has rank {fp.r}, not --rank {rank}")
+        return fp
+    if d < k + 2 * rank:
+        raise ValueError(f"--d must be at least k + 2R = {k + 2 * rank} (room for U and Û ⊥ "
+                         "span W)")
+    rng = np.random.default_rng(seed)
+    W = draw_features(rng, features, d, k)
+    lam_v = second_layer(rng, lam, k)
+    C = np.column_stack([coefficients(rng, c_law, k) for _ in range(rank)])
+    Ch = np.column_stack([coefficients(rng, c_law, k) for _ in range(rank)])
+    U = _perp_frame(rng, W, None, rank)
+    x = np.asarray(xi, float) * np.ones(rank)
+    return FullRankR(W, U, lam_v, C, Ch, x, act, meta={"features": features, "lam": lam,
+                                                      "c": c_law, "seed": seed})
+
+
+def describe(fp: FullRankR) -> dict:
+    """The ``instance`` block of the rank-r JSON documents."""
+    m = fp.meta
+    return {"d": fp.d, "k": fp.k, "r": fp.r, "xi": fp.xi, "act": fp.act,
+            "convention": "normalised", "features": m.get("features"), "lam": m.get("lam"),
+            "c": m.get("c"), "seed": m.get("seed"), "file": m.get("file"),
+            "lam_values": fp.lam, "C": fp.C, "Chat": fp.Chat, "gram": fp.gram}
+
+
+#: What every rank-r output says about where the mathematics comes from.
+OWN_NOTE = ("rank r is the project's own derivation (docs/rank-r.md), not a result of the "
+            "paper; normalised rows")
+
+
+def derive_rank(text: str, fp: FullRankR, m_matrix: np.ndarray | None = None) -> dict:
+    """What ``lowrank derive ACT --rank R`` prints (the ``--json`` document, schema
+    ``lowrank-derive-rank/1``, docs/schemas/derive-rank.schema.json): H(0), its SVD, the
+    predicted order of learning with the frozen-H times ``atanh(0.9)/σ_s(H(0))`` (close for the
+    first direction, an upper estimate for later ones; ∞ where σ_s ≤ 1e-12·σ₁: no linear drive,
+    escape ∝ log d), the first-moment direction DCᵀλ, collinearity warnings, and H at
+    ``m_matrix`` if given (ValueError from :func:`theory.rank_r.h_matrix` if it is refused)."""
+    from theory.hermite import mu
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", R.CollinearWarning)
+        p = R.problem(*fp.data)
+    collinear = [str(w.message) for w in caught if issubclass(w.category, R.CollinearWarning)]
+    P, s, Vt = R.H0_svd(p)
+    tiny = s <= 1e-12 * max(s[0], 1e-300)
+    order = []
+    for j in range(p.r):
+        order.append({"s": j + 1, "sigma": s[j],
+                      "t_frozen": math.inf if tiny[j] else math.atanh(0.9) / s[j],
+                      "estimate": "no linear drive: escape ∝ log d" if tiny[j] else
+                      ("close (first direction)" if j == 0 else "upper estimate"),
+                      "left_vector": P[:, j], "right_vector": Vt[j]})
+    lead = p.xi * (p.C.T @ p.lam)
+    nrm = float(np.linalg.norm(lead))
+    mu1 = float(mu(p.act, 1).approx)
+    out = {
+        "schema": "lowrank-derive-rank/1", "note": OWN_NOTE,
+        "activation": {"input": text, "expr": str(p.act.expr)},
+        "rank": p.r, "instance": describe(fp), "H0": R.H0(p), "singular_values": s,
+        "order": order, "no_linear_drive": [j + 1 for j in range(p.r) if tiny[j]],
+        "first_moment_direction": {
+            "mu1": mu1, "vector": lead / nrm if nrm > 0 else lead,
+            "cos_with_top_left": abs(float(P[:, 0] @ lead)) / nrm if nrm > 0 else None},
+        "collinear": collinear, "m_matrix": None,
+    }
+    if m_matrix is not None:
+        with warnings.catch_warnings():  # already reported in "collinear"
+            warnings.simplefilter("ignore", R.CollinearWarning)
+            H = R.h_matrix(m_matrix, *fp.data)
+        out["m_matrix"] = {"M": m_matrix, "H": H, "sigma_M": np.linalg.svd(
+            m_matrix, compute_uv=False)}
+    return out
+
+
+def simulate_rank(fp: FullRankR, *, d: int, seed: int, t_max: float = 1e4) -> dict:
+    """What ``lowrank simulate --rank R`` runs: the population flow ``dM/dt = H − M sym(MᵀH)``
+    from M₀ = UᵀÛ₀ (Û₀ uniform on the Stiefel manifold of the (d − k)-dimensional complement,
+    :func:`uniform_overlap`, generator ``default_rng([seed, 2])``), to σ_min(M) = 0.999 or
+    ``t_max``; σ_s(M(t)) and Φ(M(t)) on the solver's steps (schema
+    ``lowrank-simulate-rank/1``)."""
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", R.CollinearWarning)
+        p = R.problem(*fp.data)
+    M0 = uniform_overlap(np.random.default_rng([seed, 2]), d, fp.k, fp.r)
+    res = R.flow(p, M0, t_max=t_max)
+    P, s, Vt = R.H0_svd(p)
+    return {
+        "schema": "lowrank-simulate-rank/1", "note": OWN_NOTE, "instance": describe(fp),
+        "settings": {"d": d, "t_max": t_max, "stop": res.stop, "level": res.level,
+                     "seed": seed, "start_seed": [seed, 2],
+                     "start": "Û₀ uniform on the Stiefel manifold of the (d − k)-dimensional "
+                              "complement of span(W)"},
+        "H0_singular_values": s, "M0": M0,
+        "flow": {"t": res.t, "sv": res.sv, "loss": p.phi(res.M), "t_level": res.t_level,
+                 "stopped": res.stopped, "success": res.success, "M_end": res.M_end,
+                 "dist_polar_H0": float(np.linalg.norm(res.M_end - P @ Vt)),
+                 "dist_signed_permutation": R.signed_permutation_distance(res.M_end)},
+        "seconds": time.perf_counter() - t0,
+    }

@@ -350,6 +350,25 @@ def test_EXT_R7_certified_spurious_point_and_the_certificate_can_fail():
     assert not R.certify_stationary(p, Ostar, O).spurious
 
 
+def test_uniform_overlap_has_the_law_of_a_uniform_frame():
+    """Against UᵀÛ₀ with Û₀ = qf of a (d − k)×r Gaussian matrix (uniform on the Stiefel
+    manifold), d = 30, k = 4, r = 2: two-sample KS on two entries and on σ_max; and the moment
+    E‖M₀‖_F² = r²/(d − k)."""
+    from scipy import stats
+
+    rng = np.random.default_rng(8)
+    a = np.array([N.uniform_overlap(rng, 30, 4, 2) for _ in range(3000)])
+    b = np.array([R.qf(rng.standard_normal((26, 2)))[:2] for _ in range(3000)])
+    for f in (lambda x: x[:, 0, 0], lambda x: x[:, 1, 0],
+              lambda x: np.linalg.svd(x, compute_uv=False)[:, 0]):
+        assert stats.ks_2samp(f(a), f(b)).pvalue > 1e-3
+    m2 = np.sum(a**2, axis=(1, 2))
+    assert abs(m2.mean() - 4 / 26) < 4.5 * m2.std() / math.sqrt(3000)
+    # power: the law at d = 40 is told apart
+    c = np.array([N.uniform_overlap(rng, 40, 4, 2) for _ in range(3000)])
+    assert stats.ks_2samp(c[:, 0, 0], b[:, 0, 0]).pvalue < 1e-3
+
+
 def test_signed_permutation_distance_and_polar():
     th = math.pi / 8
     Rot = np.array([[math.cos(th), -math.sin(th)], [math.sin(th), math.cos(th)]])

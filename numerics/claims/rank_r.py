@@ -181,8 +181,7 @@ def check_r2(ctx: Context, H: Callable = R.h_matrix) -> list[Verdict]:
             T2, p = res.hotelling(pred)
             rows.append({"r": r, "act": act, "p": _g(p), "T2": _g(T2),
                          "max_z": _g(res.max_z(pred)), "rel_error": _g(res.rel_error(pred)),
-                         "power_p": _g(res.hotelling(f * pred)[1]),
-                         "seconds": round(res.seconds, 2)})
+                         "power_p": _g(res.hotelling(f * pred)[1])})
     ok_a = all(x["p"] > 1e-3 and x["max_z"] <= 4.5 and x["rel_error"] < (f - 1) for x in rows)
     ok_b = all(x["power_p"] < 1e-3 for x in rows)
     sz = {"n": n, "batches": 40, "d": 12, "k": 4, "xi": 1.3, "sign σ_min ≥": 0.3}
@@ -590,14 +589,18 @@ def r7_verdict(data: dict, candidates: list | None = None) -> Verdict:
         if c.spurious and c.residual <= 1e-10:
             cert_ok = row
             break
+    stalled = [{"variant": f["variant"], "xibar": f["xibar"], "i": f["i"],
+                "sigma": [_g(v, 4) for v in f["sv_end"]]} for f in data["failures"]]
+    boundary = sum(1 for f in data["failures"] if f["sv_end"][0] >= 1 - 1e-9)
     counts = data["counts"]
     summary = ("failures per ξ̄ = " + ", ".join(str(x) for x in data["xibars"]) + " of "
                f"{data['n']}: rank 1 {counts['rank1']}, rank 2 {counts['rank2']}, rank 2 "
                f"scale-matched {counts['rank2_matched']}")
     ev = {"counts": counts, "xibars": data["xibars"], "instances": data["n"],
-          "certified": cert_ok, "tried": tried,
-          "note": "the stalled points have σ₁ = 1: one direction learned, the other stuck on "
-                  "the boundary stratum of the unit ball (not strictly inside it)"}
+          "certified": cert_ok, "tried": tried, "stalled_rank2": stalled,
+          "note": f"{boundary} of {len(stalled)} stalled rank-2 runs end with σ₁ = 1 (one "
+                  "direction learned, the other stuck: the boundary stratum of the unit ball); "
+                  "the others are strictly inside, where stationarity forces H(M) = 0"}
     if cert_ok is not None:
         c = cert_ok
         status = "confirmed"
