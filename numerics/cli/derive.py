@@ -10,6 +10,7 @@ import sys
 import click
 import numpy as np
 
+from numerics.cli.rank import RANK_HELP_DERIVE, XI, derive_command
 from numerics.cli.util import die, dump_json, save_png
 from numerics.derive import derive
 
@@ -21,6 +22,7 @@ Examples:
   lowrank derive "tanh(2*x) + x**3/6" --terms 12 --digits 20
   lowrank derive erf --k 8 --xi 2 --features random --c sphere --seed 3 --plot h.png
   lowrank derive gelu --convention raw --latex
+  lowrank derive relu --rank 2 --k 16 --lam random --seed 1   # rank 2: H(0), order of learning
 
 \b
 The expression is parsed by a whitelist grammar (never evaluated): x, numbers, + - * / **,
@@ -41,8 +43,8 @@ exp(x²/4) (otherwise E[σ(g)²] may be infinite). Bad input: one line on stderr
               help="Number of neurons.")
 @click.option("--d", "d", default=64, show_default=True, type=click.IntRange(3, 100000),
               help="Input dimension (d ≥ k + 3).")
-@click.option("--xi", default=1.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
-              help="Perturbation scale ξ.")
+@click.option("--xi", default=1.0, show_default=True, type=XI,
+              help="Perturbation scale ξ (with --rank R: one number, or R comma-separated).")
 @click.option("--features", default="orthonormal", show_default=True,
               type=click.Choice(["orthonormal", "random", "separated"]))
 @click.option("--lam", default="equal", show_default=True, type=click.Choice(["equal", "random"]))
@@ -57,9 +59,18 @@ exp(x²/4) (otherwise E[σ(g)²] may be infinite). Bad input: one line on stderr
               help="Write a plot of h(m) on [-1, 1] (PNG).")
 @click.option("--latex", is_flag=True, help="Print the expansion and h(m) in LaTeX.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (see module doc).")
+@click.option("--rank", "rank", default=1, show_default=True, type=int, help=RANK_HELP_DERIVE)
+@click.option("--m-matrix", "m_matrix", default=None,
+              help='With --rank: also print H at M = "a,b;c,d" (rows separated by ;).')
 def cmd_derive(expr, terms, digits, k, d, xi, features, lam, c_law, seed, convention,
-               instance_file, plot_file, latex, as_json):
+               instance_file, plot_file, latex, as_json, rank, m_matrix):
     """Derive the Hermite expansion, K'(ρ) and h(m) of an activation you type."""
+    if rank != 1 or m_matrix is not None:  # rank r: numerics/cli/rank.py
+        return derive_command(expr, rank=rank, k=k, d=d, xi=xi, features=features, lam=lam,
+                              c_law=c_law, seed=seed, convention=convention,
+                              instance_file=instance_file, m_matrix=m_matrix, as_json=as_json)
+    if isinstance(xi, tuple):
+        die("--xi takes several values only with --rank R > 1")
     from theory.activations import ActivationError, get
 
     try:

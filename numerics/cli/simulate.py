@@ -10,6 +10,7 @@ import sys
 import click
 import numpy as np
 
+from numerics.cli.rank import RANK_HELP_SIMULATE, XI, simulate_command
 from numerics.cli.util import die, dump_json, save_png
 from numerics.simulate import (
     NOISE_ODE_MAX_K,
@@ -30,6 +31,8 @@ Examples:
   lowrank simulate --convention appB --features random --c sphere --h0-sign +1
   lowrank simulate --glm --act relu --k 4 --d 400 --save-instance glm
   lowrank simulate --instance glm --engine full --runs 8
+  lowrank simulate --rank 2 --k 16 --lam random --d 1000 --plot flow.png   # rank-2 population
+                                                    # flow (the SGD engines are rank 1)
 
 \b
 Variants (--variant, flags joined by +): frozen (Eq. 4: ĉ frozen, gradient projected off span W
@@ -60,8 +63,8 @@ VARIANT_HELP = ("frozen | joint | unprojected | alpha | linearised | scratch, jo
               help="Number of neurons (rank of W).")
 @click.option("--d", "d", default=100, show_default=True, type=click.IntRange(3, 10**8),
               help="Input dimension (d ≥ k + 3).")
-@click.option("--xi", default=1.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
-              help="Perturbation scale ξ.")
+@click.option("--xi", default=1.0, show_default=True, type=XI,
+              help="Perturbation scale ξ (with --rank R: one number, or R comma-separated).")
 @click.option("--features", default="orthonormal", show_default=True,
               type=click.Choice(["orthonormal", "random", "separated", "glm"]))
 @click.option("--lam", default="equal", show_default=True, type=click.Choice(["equal", "random"]))
@@ -109,10 +112,21 @@ VARIANT_HELP = ("frozen | joint | unprojected | alpha | linearised | scratch, jo
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (see module doc).")
 @click.option("--save-instance", "save_file", default=None, type=click.Path(dir_okay=False),
               help="Save the instance as FILE.json + FILE.npz.")
-def cmd_simulate(act, k, d, xi, features, lam, c_law, convention, alpha, glm, instance_file,
+@click.option("--rank", "rank", default=1, show_default=True, type=int, help=RANK_HELP_SIMULATE)
+@click.pass_context
+def cmd_simulate(ctx, act, k, d, xi, features, lam, c_law, convention, alpha, glm, instance_file,
                  seed, engine, runs, steps, lr, lr_c, variant, m0, no_sign_flip, h0_sign,
-                 record_every, eps, r_esc, noise_ode, progress, plot_file, as_json, save_file):
-    """Run online SGD (Eq. 4) on one instance and compare m_t with the population recursion."""
+                 record_every, eps, r_esc, noise_ode, progress, plot_file, as_json, save_file,
+                 rank):
+    """Run online SGD (Eq. 4) on one instance and compare m_t with the population recursion
+    (rank 1); with --rank R ≥ 2, the rank-R population flow."""
+    if rank != 1:  # rank r: numerics/cli/rank.py
+        return simulate_command(ctx, act=act, rank=rank, k=k, d=d, xi=xi, features=features,
+                                lam=lam, seed=seed, instance_file=instance_file,
+                                plot_file=plot_file, as_json=as_json, save_file=save_file,
+                                convention=convention, c_law=c_law, alpha=alpha)
+    if isinstance(xi, tuple):
+        die("--xi takes several values only with --rank R > 1")
     from theory.activations import ActivationError
 
     if glm:
