@@ -15,9 +15,11 @@ import warnings
 import numpy as np
 import pytest
 import sympy as sp
+from rank_r_wrong import WRONG, half, swapped, transposed
 
 from numerics import ode
 from numerics import rank_r as N
+from numerics.claims.rank_r import exact_instance
 from theory import population
 from theory import rank_r as R
 
@@ -25,22 +27,6 @@ POLY = "He1(x)+0.7*He2(x)+0.5*He3(x)"
 ACTS = ("relu", POLY)
 FEATS = ("orthonormal", "random")
 M_TEST = np.array([[0.3, -0.2], [0.1, 0.4]])
-
-
-# The three wrong formulas (same contract as h_matrix).
-def half(M, *a):
-    return 0.5 * R.h_matrix(M, *a)
-
-
-def transposed(M, *a):
-    return R.h_matrix(np.asarray(M, float).T, *a)
-
-
-def swapped(M, g, lam, C, Ch, xi, act):
-    return R.h_matrix(M, g, lam, Ch, C, xi, act)
-
-
-WRONG = {"missing factor 2": half, "Mᵀ for M": transposed, "C, Ĉ swapped": swapped}
 
 
 def _fp(act, feat, seed=0, d=12, k=4, r=2, xi=1.3):
@@ -229,14 +215,8 @@ def test_EXT_R4_frozen_H_solution_is_tanh_along_the_svd():
 
 
 def test_EXT_R3_series_equals_closed_form_exactly_for_a_polynomial():
-    # exact inputs (rationals; signs ±1/2 at k = 4); orthonormal and a non-diagonal Gram matrix
-    q = sp.Rational(1, 2)
-    C = sp.Matrix([[1, 1], [1, -1], [-1, 1], [1, 1]]) * q
-    Ch = sp.Matrix([[1, -1], [1, 1], [1, 1], [-1, 1]]) * q
-    lam = [sp.Rational(3, 4), 1, sp.Rational(5, 4), sp.Rational(7, 8)]
-    xi = sp.Rational(13, 10)
-    G = sp.eye(4)
-    G[0, 1] = G[1, 0] = sp.Rational(1, 5)
+    # exact inputs (rationals; signs ±1/2 at k = 4) with a non-diagonal Gram matrix: EXT-R3's
+    G, lam, C, Ch, xi = exact_instance()
     closed = R.H_exact(POLY, G, lam, C, Ch, xi, route="closed")
     series = R.H_exact(POLY, G, lam, C, Ch, xi, route="series")
     dphi = R.H_exact(POLY, G, lam, C, Ch, xi, route="dphi")

@@ -34,9 +34,9 @@ from numerics import rank_r as N
 from numerics.claims import Claim, Context, SubCheck, Verdict, register
 from theory import rank_r as R
 
-__all__ = ["CLAIMS", "sizes", "check_r1", "check_r2", "check_r3", "check_r4", "check_r5",
-           "check_r6", "check_r7", "r6_measure", "r6_verdicts", "r7_measure", "r7_verdict",
-           "OWN"]
+__all__ = ["CLAIMS", "sizes", "exact_instance", "check_r1", "check_r2", "check_r3", "check_r4",
+           "check_r5", "check_r6", "check_r7", "r6_measure", "r6_verdicts", "r7_measure",
+           "r7_verdict", "OWN"]
 
 OWN = "the project's own derivation, not a claim of the paper"
 CONV = ("normalised rows (App. D.1, Eq. 11), loss without ½; teacher W + CDUᵀ, student W + ĈDÛᵀ, "
@@ -217,6 +217,22 @@ R3_SUB = (
 )
 
 
+def exact_instance() -> tuple:
+    """EXT-R3.a's exact instance (G, λ, C, Ĉ, ξ): k = 4, r = 2, signs ±1/2, rational λ and ξ,
+    a non-diagonal Gram matrix (G₁₂ = 1/5).
+
+    >>> exact_instance()[0][0, 1]
+    1/5
+    """
+    q = sp.Rational(1, 2)
+    C = sp.Matrix([[1, 1], [1, -1], [-1, 1], [1, 1]]) * q
+    Ch = sp.Matrix([[1, -1], [1, 1], [1, 1], [-1, 1]]) * q
+    lam = [sp.Rational(3, 4), 1, sp.Rational(5, 4), sp.Rational(7, 8)]
+    G = sp.eye(4)
+    G[0, 1] = G[1, 0] = sp.Rational(1, 5)
+    return G, lam, C, Ch, sp.Rational(13, 10)
+
+
 def check_r3(ctx: Context, series: Callable | None = None, series_num: Callable = R.H_series
              ) -> list[Verdict]:
     """EXT-R3. ``series(act, G, lam, C, Ĉ, ξ)``: the exact series under test (default
@@ -224,13 +240,7 @@ def check_r3(ctx: Context, series: Callable | None = None, series_num: Callable 
     t0 = time.perf_counter()
     if series is None:
         series = lambda *a: R.H_exact(*a, route="series")  # noqa: E731
-    q = sp.Rational(1, 2)
-    C = sp.Matrix([[1, 1], [1, -1], [-1, 1], [1, 1]]) * q
-    Ch = sp.Matrix([[1, -1], [1, 1], [1, 1], [-1, 1]]) * q
-    lam = [sp.Rational(3, 4), 1, sp.Rational(5, 4), sp.Rational(7, 8)]
-    xi = sp.Rational(13, 10)
-    G = sp.eye(4)
-    G[0, 1] = G[1, 0] = sp.Rational(1, 5)
+    G, lam, C, Ch, xi = exact_instance()
     closed = R.H_exact(POLY, G, lam, C, Ch, xi, route="closed")
     dphi = R.H_exact(POLY, G, lam, C, Ch, xi, route="dphi")
     ser = series(POLY, G, lam, C, Ch, xi)
