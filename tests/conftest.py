@@ -1,6 +1,8 @@
 """Shared pytest configuration: hypothesis profiles.
 
-``HYPOTHESIS_PROFILE=ci`` (set by ``.ci/run``) is derandomised so CI never flakes.
+``HYPOTHESIS_PROFILE=ci`` (set by ``.ci/run``) is derandomised so CI never flakes;
+``HYPOTHESIS_PROFILE=thorough`` runs every property test with 100× ci's examples (10 000 each),
+randomised, without the example database (README: "Property-based runs").
 """
 import os
 
@@ -12,6 +14,14 @@ matplotlib.use("Agg")
 settings.register_profile(
     "ci",
     derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "thorough",
+    max_examples=10_000,
     database=None,
     deadline=None,
     print_blob=True,

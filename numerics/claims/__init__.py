@@ -106,11 +106,21 @@ class Context:
     profile: str = "standard"
     seed: int = 20251125
     activations: tuple[str, ...] = ()
+    #: ``lowrank check ID --budget N``: the examples (searches) or draws (sampling) a claim
+    #: with a non-empty ``Claim.budget`` uses instead of its profile's; None: the profile's.
+    budget: int | None = None
+    #: called as ``progress(examples_done, worst_so_far)`` by searches and samplers (CLI bar)
+    progress: Callable[[int, float], None] | None = field(default=None, compare=False,
+                                                          repr=False)
 
     def size(self, quick, standard, paper=None):
         """Pick a size by profile: ``ctx.size(10, 100, 1000)``."""
         return {"quick": quick, "standard": standard, "paper": paper if paper is not None
                 else standard}[self.profile]
+
+    def budgeted(self, quick, standard, paper=None):
+        """The search or sample size: ``budget`` if set, else :meth:`size`."""
+        return self.budget if self.budget else self.size(quick, standard, paper)
 
 
 @dataclass
@@ -174,6 +184,8 @@ class Claim:
     needs: str = "theory"
     wants_figdir: bool = False
     section: str = "catalogue"
+    #: what ``Context.budget`` counts for this claim ("" = nothing to search or sample)
+    budget: str = ""
 
     def __post_init__(self):
         if self.section not in SECTIONS:

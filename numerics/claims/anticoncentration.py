@@ -49,16 +49,13 @@ from theory import anticoncentration as ac
 from theory import kernels
 
 __all__ = [
-    "influence_gradient", "climb_influence", "check_c3", "C3", "SEARCHABLE",
+    "influence_gradient", "climb_influence", "check_c3", "check_l28", "check_p30", "check_l25",
+    "check_l26", "check_p29", "check_c4", "C3", "L28", "P30", "L25", "L26", "P29", "C4",
 ]
-
-#: Claims whose check runs a search or sampling that ``lowrank check ID --budget N`` scales.
-SEARCHABLE: dict[str, str] = {}
 
 
 def _budget(ctx: Context, quick: int, standard: int) -> int:
-    b = getattr(ctx, "budget", None)
-    return int(b) if b else ctx.size(quick, standard)
+    return int(ctx.budgeted(quick, standard))
 
 
 # --------------------------------------------------------------------------------------------
@@ -182,7 +179,7 @@ def _c3_search(ctx: Context, printed: ac.Claim3Printed, unit: bool, sid: str,
 
     strat = integer_psd(2, kmax)
     res = search(objective, strat, budget, ctx.seed + (0 if unit else 1),
-                 bound=lambda M: 1.0 + 1e-9, progress=progress)
+                 bound=lambda M: 1.0 + 1e-9, progress=progress or ctx.progress)
     # the optimiser: unit diagonal (Claim 3) or diagonal in [1, R] with R = 4 (Cor. 27)
     R = 1.0 if unit else 4.0
     ks_opt = ctx.size((2, 4, 8), (2, 4, 8, 16, 32)) if climb else ()
@@ -284,8 +281,8 @@ def check_c3(ctx: Context, printed: ac.Claim3Printed = ac.PRINTED_CLAIM3,
 C3 = register(Claim(
     id="DC-C3", location="Claim 3 (p.36), Cor. 27 (p.37)",
     title="Influence of a row of a PSD matrix ≤ 2(q²_max/q²_min)k^{−1/2}",
-    convention="any PSD Q (App. D.3)", subchecks=C3_SUB, check=check_c3, needs="numerics"))
-SEARCHABLE["DC-C3"] = "hypothesis examples per sub-check (the worst-case search)"
+    convention="any PSD Q (App. D.3)", subchecks=C3_SUB, check=check_c3, needs="numerics",
+    budget="hypothesis examples per sub-check of the worst-case search"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -423,7 +420,8 @@ def check_l28(ctx: Context, printed: ac.Lemma28Printed = ac.PRINTED_LEMMA28, fig
             found[k] = (a, M.tolist())
         return a
 
-    res = search(objective, integer_psd(2, kmax), budget, ctx.seed + 28, progress=progress)
+    res = search(objective, integer_psd(2, kmax), budget, ctx.seed + 28,
+                 progress=progress or ctx.progress)
     # differential evolution over integer A (k × 2), Q = AAᵀ + I, maximising the atom
     de = {}
     rng_seed = ctx.seed % (2**32)
@@ -577,8 +575,7 @@ L28 = register(Claim(
     title="Anti-concentration of normalised PSD bilinear forms on the hypercube",
     convention="PSD Q with bounded diagonal", subchecks=L28_SUB,
     check=lambda ctx, figdir=None: check_l28(ctx, figdir=figdir), needs="numerics",
-    wants_figdir=True))
-SEARCHABLE["DC-L28"] = "hypothesis examples of the search for the largest atom"
+    wants_figdir=True, budget="hypothesis examples of the search for the largest atom"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -797,15 +794,19 @@ def check_l25(ctx: Context, printed: GaussianPrinted = PRINTED_GAUSS) -> list[Ve
         Bs.append(B)
         rows.append({"Q": name, "draws": n, "counts": counts, "95% CP upper": ups,
                      "implied B": B, "exponent in ε": f.as_dict() if f else None})
+        if ctx.progress is not None:
+            ctx.progress(len(rows), B)
         if f is not None and f.interval[1] < p_:
             bad.append(f"{name}: exponent {f.exponent:.2f} < {p_:.3g}")
     fine = np.logspace(-6, 1, 400)
     exact = (2 / math.pi) * special.iti0k0(fine)[1]
     B1 = float((exact / fine**p_).max())
+    ex = [r["exponent in ε"]["exponent"] for r in rows if r["exponent in ε"]]
     return _clean([Verdict(
         L25_SUB[0].id, "not-supported" if bad else "supported",
         summary=("; ".join(bad[:3]) if bad else
-                 f"Pr[|g₁ᵀQg₂| ≤ ε] falls like ε^β with β ≈ 1 ≥ 1/d = 1/2 on every family; "
+                 f"Pr[|g₁ᵀQg₂| ≤ ε] falls like ε^β with β = {min(ex):.2f}–{max(ex):.2f} ≥ 1/d = "
+                 f"{p_:g} on every family; "
                  f"implied B ≤ {max(Bs):.3g} (95% CP); rank one exactly: sup_ε Pr/ε^{{1/2}} = "
                  f"{B1:.4f}"),
         evidence={"rows": rows, "rank one exact sup_ε Pr/ε^{1/d}": B1, "ε grid": list(_EPS_G),
@@ -874,6 +875,8 @@ def check_l26(ctx: Context, printed: GaussianPrinted = PRINTED_GAUSS,
             rows.append({"Q": name, "k": k, "τ (exact)": tau, "distance D̂": D,
                          "DKW band ±": band, "implied constant D/(dτ^{1/8d})":
                          (D + band) / (d * tau**pw)})
+            if ctx.progress is not None:
+                ctx.progress(len(rows), D)
     f = power_fit([r["τ (exact)"] for r in rows], [r["distance D̂"] for r in rows])
     ok = f.interval[1] >= pw
     Cmax = max(r["implied constant D/(dτ^{1/8d})"] for r in rows)
@@ -913,15 +916,13 @@ L25 = register(Claim(
     id="DC-L25", location="Lemma 25 (Carbery–Wright, p.36)",
     title="Gaussian small ball of degree-2 forms ≤ Bε^{1/2}",
     convention="Gaussian bilinear forms, ‖Q‖_F = 1", subchecks=L25_SUB, check=check_l25,
-    needs="numerics"))
+    needs="numerics", budget="Gaussian draws per matrix"))
 L26 = register(Claim(
     id="DC-L26", location="Lemma 26 (invariance principle, p.36)",
     title="Rademacher vs Gaussian law of xᵀQy: distance O(dτ^{1/(8d)})",
     convention="xᵀQy/‖Q‖_F, d = 2", subchecks=L26_SUB,
     check=lambda ctx, figdir=None: check_l26(ctx, figdir=figdir), needs="numerics",
-    wants_figdir=True))
-SEARCHABLE["DC-L25"] = "Gaussian draws per matrix"
-SEARCHABLE["DC-L26"] = "Gaussian draws per matrix"
+    wants_figdir=True, budget="Gaussian draws per matrix"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -1006,7 +1007,7 @@ def _p29b(ctx: Context, coefficients: dict | None, progress=None) -> Verdict:
             return float(-w[0] / max(abs(w).max(), 1e-300))  # > 0: not PSD
 
         r = search(neg_eig, gram_matrices(2, 12), budget, ctx.seed + 29,
-                   bound=lambda G: 1e-9, progress=progress)
+                   bound=lambda G: 1e-9, progress=progress or ctx.progress)
         res_all[act] = {"examples": r.examples, "largest −λ_min/‖Q̃‖": r.worst,
                         "counterexample": r.counterexample.tolist() if r.counterexample
                         is not None else None}
@@ -1112,10 +1113,13 @@ def _p29e(ctx: Context, printed: ac.Lemma28Printed) -> Verdict:
     for pat, (fit, okb) in fits.items():
         if not okb:
             bad.append(f"λ = {pat}: implied constant grows ({fit.get('exponent', 0):.2f})")
+    ex = [r["exponent in ε"]["exponent"] for r in rows if r["exponent in ε"]]
+    cmax = max(r["implied constant"] for r in rows)
     return Verdict(P29_SUB[4].id, "not-supported" if bad else "supported",
                    summary=("; ".join(bad[:3]) if bad else
-                            "Pr[|f| < ε‖f‖₂] falls like ε^β, β ≈ 1 ≥ 1/2, with an implied "
-                            "constant that does not grow with k (ReLU, separated features)"),
+                            f"Pr[|f| < ε‖f‖₂] falls like ε^β, β = {min(ex):.2f}–{max(ex):.2f} "
+                            f"≥ {p_:g}, with an implied constant ≤ {cmax:.3g} that does not grow "
+                            "with k (ReLU, separated features)"),
                    evidence={"rows": rows, "fits over k": {p: f for p, (f, _) in fits.items()},
                              "ε grid": list(eps), "growth tolerance": GROWTH_TOL},
                    tolerance="95% Clopper–Pearson; t-intervals",
@@ -1143,8 +1147,9 @@ def check_p29(ctx: Context, coefficients: dict | None = None,
 P29 = register(Claim(
     id="DC-P29", location="Prop. 29 (D.3.2, p.39), Eq. 12 (p.38)",
     title="Anti-concentration of h(0) at ξ = 1; Q̃ is PSD",
-    convention="normalised rows, ξ = 1", subchecks=P29_SUB, check=check_p29, needs="numerics"))
-SEARCHABLE["DC-P29"] = "hypothesis Gram matrices per activation (the PSD search)"
+    convention="normalised rows, ξ = 1", subchecks=P29_SUB, check=check_p29, needs="numerics",
+    budget="hypothesis Gram matrices per activation (the PSD search) and sign draws per "
+           "matrix (DC-P29.e)"))
 
 @dataclass(frozen=True)
 class Claim4Printed:

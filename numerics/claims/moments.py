@@ -223,7 +223,7 @@ def _l17c(ctx: Context, printed: L17Printed, figdir):
     from numerics.problem import make_instance
     t0 = time.perf_counter()
     rng = np.random.default_rng([ctx.seed, 0x17, 3])
-    n = ctx.size(4000, 10_000)
+    n = ctx.budgeted(4000, 10_000)
     ks = ctx.size((4, 8, 16), (4, 8, 16, 32))
     d = 200
     rows = []
@@ -252,6 +252,8 @@ def _l17c(ctx: Context, printed: L17Printed, figdir):
                                                    gf / printed.fhat_gradient(k, xi))
                 rows.append({"σ": act, "ξ": xname, "k": k, **{f"implied C, {n_}": v
                                                               for n_, v in best.items()}})
+                if ctx.progress is not None:
+                    ctx.progress(len(rows), max(best.values()))
     fits, bad = {}, []
     for act in ("relu", "erf"):
         for xname in ("1", "√k"):
@@ -352,4 +354,4 @@ L17 = register(Claim(
     title="Upper bounds on the gradient moments and the population gradient",
     convention="normalised rows (App. D); p.33's formula in App. B rows", subchecks=L17_SUB,
     check=lambda ctx, figdir=None: check_l17(ctx, figdir=figdir), needs="numerics",
-    wants_figdir=True))
+    wants_figdir=True, budget="Monte Carlo draws per (σ, ξ, k, m, ĉ) of DC-L17.c"))

@@ -333,12 +333,14 @@ def _t16c(ctx: Context, printed: T16Printed) -> Verdict:
     t0 = time.perf_counter()
     sgd = _sgd_instance(ctx)
     rng = np.random.default_rng([ctx.seed, 0x16, 3])
-    runs = ctx.size(40, 100)
+    runs = ctx.budgeted(40, 100)
     rows = []
     for delta in ctx.size((0.4, 0.2), (0.4, 0.2, 0.1)):
         tr, eta, T_weak, beta = _weak_runs(ctx, sgd, delta, runs, rng, printed)
         ok = int(((tr.t_escape >= 0) & (tr.t_escape <= T_weak)).sum())
         lo, hi = clopper_pearson(ok, runs)
+        if ctx.progress is not None:
+            ctx.progress(len(rows) + 1, ok / runs)
         rows.append({"δ": delta, "η = δ/(dV_k)": eta, "T_weak": T_weak, "runs": runs,
                      "weak recovery by T_weak": ok, "frequency": ok / runs, "95% CP": (lo, hi),
                      "median first passage of |m| > r": float(np.median(
@@ -382,7 +384,7 @@ T16W = register(Claim(
     id="DC-T16W", location="Thm. 16, Conditions 1–3 (C.1, p.27–28)",
     title="Weak recovery of Thm. 16 under Conditions 1–3",
     convention="normalised rows, orthonormal features", subchecks=T16W_SUB, check=check_t16w,
-    needs="numerics"))
+    needs="numerics", budget="SGD runs per δ (weak recovery, DC-T16W.c)"))
 
 
 # --------------------------------------------------------------------------------------------

@@ -6,7 +6,9 @@ shared with :mod:`numerics.cli.report`.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import sys
 
 import click
 
@@ -49,7 +51,11 @@ def cmd_list(as_json):
               help="Extra activation for the checks that take one (repeatable).")
 @_json_opt
 @_seed_opt
-def cmd_check(ids, profile, activation, as_json, seed):
+@click.option("--budget", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Examples (searches) or draws (sampling) for the claims that take one, "
+                   "instead of the profile's; with --seed, the same N and seed give the same "
+                   "result. Shows progress and the worst case found.")
+def cmd_check(ids, profile, activation, as_json, seed, budget):
     """Run some claims (or sub-checks) and print their verdicts; nothing is written.
 
     \b
@@ -57,12 +63,37 @@ def cmd_check(ids, profile, activation, as_json, seed):
       lowrank check DC-C2
       lowrank check DC-C2.c DC-EX1 --profile quick
       lowrank check DC-GLME --json | jq '.claims[0].status'
+      lowrank check DC-C3 --budget 100000 --seed 1     # a property-based worst-case search
+      lowrank check DC-L25 --budget 2000000 --seed 1   # a frequency check with more draws
     """
     ctx = _context(profile, seed, activation)
+    try:
+        chosen = rp.select(list(ids))
+    except rp.UnknownIdError as err:
+        _fail(err)
+    bar = None
+    if budget is not None:
+        takes = [c.id for c in rp.all_claims().values() if c.budget]
+        idle = [c.id for c, _ in chosen if not c.budget]
+        if idle:
+            _fail(f"--budget: {', '.join(idle)} has nothing to search or sample; the IDs that "
+                  f"take a budget are {', '.join(takes)}")
+        from tqdm import tqdm
+
+        bar = tqdm(desc="examples", unit="ex", file=sys.stderr, mininterval=0.5, leave=False)
+
+        def tick(done, worst):
+            bar.update(1)
+            bar.set_postfix(worst=f"{worst:.4g}", refresh=False)
+
+        ctx = dataclasses.replace(ctx, budget=budget, progress=tick)
     try:
         data = rp.collect(ctx, list(ids), progress=False)
     except rp.UnknownIdError as err:
         _fail(err)
+    finally:
+        if bar is not None:
+            bar.close()
     if as_json:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
