@@ -18,6 +18,7 @@ Adding a claim: write (or extend) a module ``numerics/claims/<area>.py`` that ca
 from __future__ import annotations
 
 import importlib
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -38,6 +39,13 @@ __all__ = [
     "run_claim",
     "clean",
     "MODULES",
+    "MEANING",
+    "GOOD",
+    "PROBLEM",
+    "Declaration",
+    "judge_reading",
+    "shorten",
+    "join_items",
 ]
 
 #: Verdicts, from best to worst (the summary of an ID is the worst of its sub-checks). The
@@ -54,6 +62,29 @@ STATUSES: tuple[str, ...] = (
     "erratum",  # fails as printed; the corrected form named in `corrected` was verified instead
     "refuted",  # fails, no correction found
 )
+
+#: What each verdict word says (the report and ``lowrank --help`` print these).
+MEANING: dict[str, str] = {
+    "confirmed": "holds as printed (exactly, or within a stated error bound)",
+    "supported": "a statistical or asymptotic statement: the evidence at the sizes tried is "
+                 "consistent with it",
+    "loose": "holds as printed, and a sharper form that the paper's own parameters or lemmas "
+             "give is verified beside it",
+    "notation": "false read literally, true in a convention the paper declares before the "
+                "statement in the same section or in its proof (the page is cited)",
+    "inconclusive": "the check could not decide (the reason is given)",
+    "not-derived": "does not follow from the results its proof cites; not shown false either",
+    "not-supported": "a statistical or asymptotic statement: the evidence at the sizes tried "
+                     "is against it",
+    "erratum": "fails as printed; the corrected form named beside it is verified instead",
+    "refuted": "fails as printed, and no correction was found",
+}
+
+#: Verdicts that say a printed statement holds (possibly loosely or in a declared convention).
+GOOD: frozenset[str] = frozenset({"confirmed", "supported", "loose", "notation"})
+#: Verdicts that report something about the printed text (a finding), not about the tool.
+PROBLEM: frozenset[str] = frozenset({"loose", "notation", "not-derived", "not-supported",
+                                     "erratum", "refuted"})
 
 #: Report sections: the catalogue's claims, related systems (``LO-*``, ``NTK-*``) and the
 #: project's own extensions (``EXT-*``); the last two are counted apart from the catalogue.
@@ -94,6 +125,132 @@ def worst(statuses: Iterable[str]) -> str:
 
 
 @dataclass(frozen=True)
+class Declaration:
+    """A convention the paper declares, which a ``notation`` verdict may rest on.
+
+    ``where`` is ``"proof"`` (printed in the statement's proof), ``"before"`` (printed before
+    the statement in the same section) or ``"elsewhere"``; only the first two count (the
+    catalogue's rule). ``page`` and ``quote`` cite it.
+
+    >>> Declaration("p.32", "we are restricting training and gradients", "proof").counts
+    True
+    """
+
+    page: str
+    quote: str
+    where: str
+
+    @property
+    def counts(self) -> bool:
+        return self.where in ("proof", "before")
+
+    def cite(self) -> str:
+        where = {"proof": "in its proof", "before": "before it, same section"}.get(
+            self.where, "another section")
+        return f"{self.page} ({where}): “{self.quote}”"
+
+
+def judge_reading(literal: bool, declared: bool, declarations: Iterable[Declaration] = (),
+                  holds: str = "confirmed") -> tuple[str, str]:
+    """The verdict of a statement checked under two readings: literally, and in the convention
+    the paper declares. Returns ``(status, why)``.
+
+    ``holds`` is the word for a statement that holds (``confirmed`` for exact checks,
+    ``supported`` for statistical ones). Literally true: ``holds``. Literally false but true in
+    a declared convention that counts (:class:`Declaration`): ``notation``. Literally false and
+    true only in a reading the paper does not declare there: ``erratum`` (the reading is the
+    corrected form). False in both: ``refuted``.
+
+    >>> judge_reading(False, True, [Declaration("p.32", "…", "proof")])[0]
+    'notation'
+    >>> judge_reading(False, True, [Declaration("p.8", "…", "elsewhere")])[0]
+    'erratum'
+    """
+    decl = list(declarations)
+    counted = [x for x in decl if x.counts]
+    if literal:
+        return holds, "holds as printed (read literally)"
+    if declared and counted:
+        return "notation", ("false read literally; true in the convention declared at "
+                            + "; ".join(x.cite() for x in decl))
+    if declared:
+        return "erratum", ("false read literally; true in a reading the paper does not declare "
+                           "before the statement or in its proof" + (
+                               " (declared only at " + "; ".join(x.cite() for x in decl) + ")"
+                               if decl else ""))
+    return "refuted", "false read literally and in the declared convention"
+
+
+_OPEN, _CLOSE = "([{⟨", ")]}⟩"
+
+
+def _top_level_cuts(text: str, sep: str) -> list[int]:
+    """Indices where ``sep`` occurs outside every bracket pair."""
+    depth, cuts, i = 0, [], 0
+    while i < len(text):
+        ch = text[i]
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth = max(depth - 1, 0)
+        elif depth == 0 and text.startswith(sep, i):
+            cuts.append(i)
+        i += 1
+    return cuts
+
+
+_PROSE = re.compile(r"[A-Za-z]{2,} ")
+_SENTENCE = re.compile(r"[A-Z]")
+
+
+def shorten(text: str, limit: int) -> str:
+    """One line of at most about ``limit`` characters that ends at a whole item.
+
+    Items end, outside brackets, at ``"; "``, else at a sentence end (``". "`` before a
+    capital), else at ``", "`` before a word of prose (two or more Latin letters and a space,
+    so not inside a formula such as ``C_σ, ρ > 0``, ``k = 4, d = 11`` or ``max{a, b}``). The
+    text is never cut inside an item, so never inside a number or a formula: if even the first
+    item is longer than ``limit``, the text ends after it. A shortened text ends with `` …``.
+
+    >>> shorten("ratios 8/125 and 16/81; corrected form holds", 30)
+    'ratios 8/125 and 16/81 …'
+    >>> shorten("There exists C_σ, ρ > 0 such that |μ_p| ≤ C_σ p^{−1−ρ}, for all p", 40)
+    'There exists C_σ, ρ > 0 such that |μ_p| ≤ C_σ p^{−1−ρ} …'
+    >>> shorten("a long formula (x + y, z)", 5)
+    'a long formula (x + y, z)'
+    """
+    s = " ".join(str(text if text is not None else "").split())
+    if len(s) <= limit:
+        return s
+    rules = (("; ", None), (". ", _SENTENCE), (", ", _PROSE))
+    for sep, after in rules:
+        cuts = [i for i in _top_level_cuts(s, sep)
+                if after is None or after.match(s, i + len(sep))]
+        fits = [i for i in cuts if i <= limit - 2]
+        if fits:
+            return s[: fits[-1] + (1 if sep == ". " else 0)].rstrip() + " …"
+    first = min((i for sep, after in rules for i in _top_level_cuts(s, sep)
+                 if after is None or after.match(s, i + len(sep))), default=None)
+    return s if first is None else s[: first].rstrip() + " …"
+
+
+def join_items(items: Iterable[Any], limit: int, sep: str = ", ") -> str:
+    """Join whole items up to about ``limit`` characters; the rest is counted, not cut.
+
+    >>> join_items(["16/625", "16/81", "8/125"], 14)
+    '16/625, 16/81, … (1 more)'
+    """
+    items = [str(x) for x in items]
+    out: list[str] = []
+    for x in items:
+        if out and len(sep.join([*out, x])) > limit:
+            break
+        out.append(x)
+    rest = len(items) - len(out)
+    return sep.join(out) + (f"{sep}… ({rest} more)" if rest else "")
+
+
+@dataclass(frozen=True)
 class Context:
     """What a check may depend on: the profile of sizes, the seed, extra activations.
 
@@ -130,8 +287,11 @@ class Verdict:
     ``evidence`` holds the quantities compared (JSON-serialisable: numbers, strings, lists,
     dicts), ``tolerance`` and ``justification`` say what counts as agreement and why (exact
     arithmetic, quadrature error estimate, confidence interval, float precision),
-    ``corrected`` is the corrected statement verified instead (for ``erratum``), ``reason``
-    is required for ``inconclusive``. ``summary`` is the one-line evidence for the table.
+    ``corrected`` is the form verified instead of or beside the printed one: the corrected
+    statement (``erratum``), the sharper bound (``loose``) or the statement in the declared
+    convention (``notation``). ``why`` says why the verdict is this word and not a
+    neighbouring one (e.g. why an erratum is not a loose bound), ``reason`` is required for
+    ``inconclusive``. ``summary`` is the one-line evidence for the table.
     """
 
     id: str
@@ -141,6 +301,7 @@ class Verdict:
     tolerance: str = ""
     justification: str = ""
     corrected: str | None = None
+    why: str = ""
     reason: str | None = None
     convention: str = ""
     seeds: list[int] = field(default_factory=list)
