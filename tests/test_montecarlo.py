@@ -13,6 +13,7 @@ import scipy.stats
 
 from numerics import montecarlo as mc
 from numerics.claims import Context
+from numerics.claims import gradient_mc as mc_claim
 from numerics.claims.gradient_mc import ALPHA, check_p4_mc
 from numerics.problem import make_instance
 
@@ -147,12 +148,21 @@ def test_claim_is_supported_with_the_true_h(quick):
     assert {p["activation"] for p in a.evidence["points"]} == {"relu", "erf", "He3", USER}
 
 
-def test_printed_form_without_projection_is_flagged(quick):
+def test_printed_form_without_projection_is_notation(quick):
     # at û ⊥ span W, moving û into span W changes the rows' correlations to first order, so the
-    # unprojected (I − ûûᵀ)∇Φ has a span(W) part: the literal statement is an erratum
+    # unprojected (I − ûûᵀ)∇Φ has a span(W) part: false read literally; true with the gradients
+    # restricted to span(W)^⊥ as Prop. 4's proof declares (p.32): notation
     c = quick[2]
-    assert c.status == "erratum" and c.corrected
+    assert c.status == "notation" and c.corrected and "p.32" in c.why
     assert all(p["hotelling"] > p["chi2_quantile"] for p in c.evidence["points"])
+    assert c.evidence["readings"]["literal"]["holds"] is False
+    assert c.evidence["readings"]["declared"]["holds"] is True
+
+
+def test_literal_failure_without_a_counted_declaration_is_an_erratum():
+    # only the §2 declaration (p.8, another section) left: it does not count, so erratum
+    v = check_p4_mc(Context(profile="quick"), declarations=(mc_claim.DECLARATIONS[0],))
+    assert v[2].status == "erratum" and "p.8" in v[2].why
 
 
 def test_wrong_sign_of_h_is_refuted():
@@ -162,6 +172,7 @@ def test_wrong_sign_of_h_is_refuted():
 
     v = check_p4_mc(Context(profile="quick"), predict=flipped)
     assert v[0].status == "refuted"
+    assert v[2].status == "refuted"  # false literally and in the declared reading
 
 
 def test_five_percent_error_in_h_is_refuted_where_resolvable(quick):
@@ -181,5 +192,5 @@ def test_five_percent_error_in_h_is_refuted_where_resolvable(quick):
 @pytest.mark.slow
 def test_standard_profile_supports_prop4_with_the_projection():
     a, b, c = check_p4_mc(Context(profile="standard"))
-    assert (a.status, b.status, c.status) == ("supported", "supported", "erratum")
+    assert (a.status, b.status, c.status) == ("supported", "supported", "notation")
     assert a.sizes["d"] == 60 and a.sizes["n"] == 800_000

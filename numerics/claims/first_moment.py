@@ -85,6 +85,9 @@ def _r14_exact(ctx: Context, printed: fm.Remark14) -> Verdict:
         return Verdict(R14_SUB[0].id, "erratum",
                        summary=f"sign: E[x(f_θ0 − f_θ)] = ({cu})u, printed ({rhs})u",
                        evidence=ev, tolerance="exact", justification=_EXACT, corrected=corr,
+                       why="a sign error: the printed identity fails exactly (its negative "
+                       "holds); it is an identity, not a bound, and Remark 14 declares no "
+                       "convention (e.g. f_θ0 − f_θ read as teacher − base) that makes it right",
                        convention="raw rows, no ξ", sizes={"k": k},
                        seconds=round(time.perf_counter() - t0, 3))
     return Verdict(R14_SUB[0].id, "refuted", summary=f"derived {cu}·u vs printed {rhs}·u",
@@ -152,7 +155,9 @@ def _r14_mc(ctx: Context, printed: fm.Remark14) -> Verdict:
                        summary=f"estimate {along:.4f} ± {se_u:.4f}: printed {rhs:.4f} rejected "
                                f"(z = {z_pr:.0f}), −μ_1Σλ_ic_i = {-rhs:.4f} fits (z = "
                                f"{z_co:.2f})", evidence=ev, seconds=dt,
-                       corrected="E_x[x(f_θ0(x) − f_θ(x))] = −μ_1(σ)(Σλ_ic_i)u", **common)
+                       corrected="E_x[x(f_θ0(x) − f_θ(x))] = −μ_1(σ)(Σλ_ic_i)u",
+                       why="the estimate rejects the printed sign and fits its negative: an "
+                       "identity with the wrong sign, no declared convention", **common)
     return Verdict(R14_SUB[1].id, "refuted", summary=f"estimate {along:.4f} fits neither sign",
                    evidence=ev, seconds=dt, **common)
 

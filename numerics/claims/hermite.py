@@ -523,7 +523,10 @@ def _a6d(ctx: Context, printed: dict) -> Verdict:
                 "(moment condition for polynomials) is unaffected")
     else:
         st, corr = "refuted", None
-    return Verdict(A6_SUB[3].id, st, corrected=corr,
+    why = ("" if st != "erratum" else "a pointwise inequality that fails at exact points "
+           "(x + x², g1 = 1/10, g2 = 0), so neither loose nor a convention; the corrected "
+           "inequality holds at every grid point and gives Remark 9's conclusion")
+    return Verdict(A6_SUB[3].id, st, corrected=corr, why=why,
                    summary=f"printed inequality fails at {viol}/{n} grid points (e.g. x + x², "
                    f"g1 = 1/10, g2 = 0: {ex_l} > {ex_r}); corrected form: {viol_c} failures",
                    evidence={"violations": viol, "points": n, "first_violation": worst,

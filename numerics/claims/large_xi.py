@@ -153,7 +153,9 @@ def _r15b(ctx: Context, printed: dict) -> Verdict:
                             f"in {sum(not r['printed_proportional'] for r in rows)}/{len(rows)} "
                             "cases; corrected limit exact in all" if not printed_ok else
                             "printed limit ∝ symbolic limit in all cases"),
-                   corrected=corr,
+                   corrected=corr, why="" if st != "erratum" else "the printed limit is not "
+                   "proportional to the exact ξ̄ → ∞ limit of Prop. 4, so '≈' up to a constant "
+                   "factor does not rescue it; the corrected limit is exact in every case",
                    evidence={"rows": rows, "glm_instance": glm_rows}, tolerance=EXACT +
                    "; '≈' read as equality up to a positive constant factor",
                    justification="sympy limit ξ̄ → ∞ of each coefficient of Prop. 4's h "
@@ -195,6 +197,9 @@ def _r15c(ctx: Context, printed: dict) -> Verdict:
                    summary="h(1/√d) ∝ d^{−(l*−1)/2} (lowest-order term; fitted slopes agree), "
                    "printed d^{−l*/2}" if not ok_p else "exponent as printed",
                    corrected=corr, evidence={"rows": rows},
+                   why="" if st != "erratum" else "'scales as' is two-sided and the exact "
+                   "exponent differs; h at initialisation is larger than printed, so the "
+                   "printed scale is not even an upper bound",
                    tolerance="exact exponent of the lowest-order term; the fit is illustration",
                    justification="GLM h at m = d^{-1/2}: Σ pμ_p² d^{-(p-1)/2} is led by p = l*",
                    convention="GLM (the limit of DC-R15.b)",

@@ -264,7 +264,9 @@ def _eq7e(ctx: Context, printed: dict, data) -> Verdict:
     return Verdict(EQ7_SUB[4].id, st,
                    summary=f"odd coefficients ≥ 0 in all {n} draws: {odd_ok}; even coefficients "
                    f"of mixed sign in {mixed}/{n} draws (all with sign(A) ≠ sign(B))",
-                   corrected=corr,
+                   corrected=corr, why="" if st != "erratum" else "a universal statement with "
+                   "exact counterexamples, so neither loose nor a convention; the corrected "
+                   "statement (a shared sign when A and B agree) holds in every draw",
                    evidence={"draws": n, "odd_nonnegative": odd_ok, "even_mixed_sign": mixed,
                              "A_B_same_sign": same_sign_AB,
                              "mixed_although_A_B_same_sign": mixed_when_AB_same,

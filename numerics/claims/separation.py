@@ -187,7 +187,10 @@ def check_claim2(ctx: Context, printed: tc.Claim2Printed = tc.PRINTED_CLAIM2,
         st, corr = "refuted", None
         summ = (f"no c ∈ {{±1/2}}^4 works with the printed W; pairs failing with printed c: "
                 f"{r['failing_pairs']}")
-    out.append(Verdict(C2_SUB[2].id, st, summary=summ, evidence=ev, corrected=corr,
+    why = ("" if st != "erratum" else "the printed c makes some normalised rows non-orthogonal "
+           "(exact), and the paper declares no convention for (−1/2)^i; the sign pattern "
+           "(−1)^i with magnitude 1/2 works with the printed W")
+    out.append(Verdict(C2_SUB[2].id, st, summary=summ, evidence=ev, corrected=corr, why=why,
                        tolerance="exact", justification=_EXACT_C2,
                        convention="raw rows, ξ = 1, normalised", sizes={"k": k, "d": W.cols},
                        seconds=round(time.perf_counter() - t0, 3)))
@@ -374,7 +377,10 @@ def _p18b(ctx: Context, printed: sep.Prop18Printed) -> Verdict:
                        summary=f"printed bound exceeded by up to {worst_pr:.2f}×; "
                                "2^{p−1}(k−1)λ²_max/k^{p−1} holds (attained)",
                        corrected="≤ Σ_{i≠j}|λ_iλ_jc_iĉ_j|(2/k)^{p−1} ≤ 2^{p−1}(k−1)λ²_max/"
-                                 "k^{p−1} (= O(λ²_max/k^{p−2}))", **common)
+                                 "k^{p−1} (= O(λ²_max/k^{p−2}))",
+                       why="an explicit inequality exceeded on exact instances, so not loose; "
+                       "the corrected bound holds and is attained, and the order "
+                       "O(λ²_max/k^{p−2}) the proof needs is unchanged", **common)
     return Verdict(P18_SUB[1].id, "refuted", summary=f"exceeds even the corrected bound "
                    f"({worst_co:.3g}×)", **common)
 

@@ -132,6 +132,8 @@ def check_sum_order(sid: str, printed: dict | None = None, lmax: int = 8) -> Ver
                   "truncation) holds, but the printed order is off by one power of k"},
         tolerance="0 (exact); partial sums are a float sanity check only",
         justification=EXACT + "; order = lim k∂_k log",
+        why="" if ok else "Θ(·) is two-sided and the exact k-exponent differs from the printed "
+        "one, so the printed order is false, not merely loose",
         corrected=None if ok else f"Σ_s C(l+s,l)(k/(k+1))^{{s+1}} = {F} = Θ(k^{{{got}}}) "
         "(also Θ(k^{l+1}) with the exponent l+s+1 of h(m))")
 
@@ -187,6 +189,8 @@ def check_power_bound(sid: str, printed: dict | None = None, grid: int = 999) ->
                           "; holds when the hypothesis is |⟨w_i,w_j⟩| ≤ 1 − ν"),
         evidence=ev, tolerance="sign of q at 30 digits (|q| ≫ 10⁻²⁵ off the root)",
         justification="t^E increasing in t for E > 0; q linear in γ after division",
+        why="" if not bad else "fails at exact points (ν > W(1)), and no convention is "
+        "declared that reads ν as a gap; with the hypothesis |⟨w_i,w_j⟩| ≤ 1 − ν it holds",
         corrected=None if not bad else "if |⟨w_i,w_j⟩| ≤ 1 − ν then |⟨w_i,w_j⟩|^{γ/ν} ≤ "
         "(1−ν)^{γ/ν} ≤ exp{−γ} (log(1−ν) ≤ −ν); under Assumption 5 take ν = log k/√k")
 
@@ -208,6 +212,8 @@ def _steps(sid: str, P: dict, ps: range, syms: tuple, where: str) -> Verdict:
         eq_ok &= all(d == 0 for d in diffs) and bool(le_ok)
     bad = [r for r in rows if any(d != "0" for d in r["step_differences"]) or not r["bound_ok"]]
     return Verdict(sid, "confirmed" if eq_ok else "erratum",
+                   why="" if eq_ok else "a printed step of an exact chain is not equal to the "
+                   "previous one (or the final bound fails)",
                    summary=(f"every step equal for p ∈ [{ps[0]}, {ps[-1]}]; last/bound = "
                             f"{rows[-1]['last_over_bound']}") if eq_ok else
                    f"{len(bad)} of {len(rows)} p fail; first: {bad[0]}",
