@@ -1,0 +1,248 @@
+"""Findings: one row per distinct problem in the paper, with a stable ID and an impact grade.
+
+A finding is data (:data:`FINDINGS`), keyed by the sub-checks that show it, so its ID (``F-01``…)
+stays the same from run to run whatever the order the checks run in; several sub-checks that
+show one misprint are one finding (DC-R14.a and .b are one sign error), and one sub-check may
+show two (DC-RATES.r). Each run decides which findings its verdicts show (:func:`evaluate`): a
+finding is *shown* when one of its sub-checks has a verdict in :data:`numerics.claims.PROBLEM`;
+a sub-check with such a verdict that no finding lists becomes an *unclassified* row (graded from
+its verdict alone), so a new problem is never silently dropped.
+
+Impact (:data:`numerics.proofgraph.GRADES`): a finding's grade is the larger of its own kind and
+the worst grade it reaches through the proof graph (:func:`numerics.proofgraph.reach`) from the
+nodes where it is printed. A finding of kind ``proof`` says the result survives by a route a
+check shows (``route``: sub-check IDs that must hold, or nodes whose statement must be
+established); until that check exists or holds, the finding is graded ``open``. A finding in an
+aside that no proof uses (``aside``) reaches nothing.
+
+>>> [f.id for f in FINDINGS][:3]
+['F-01', 'F-02', 'F-03']
+>>> len({s for f in FINDINGS for s in f.subchecks})
+27
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from numerics import proofgraph as pg
+from numerics.claims import GOOD, PROBLEM, worst
+
+__all__ = ["Finding", "FINDINGS", "UNCLASSIFIED_KIND", "evaluate", "route_shown"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem of the paper: the sub-checks that show it, where it is printed (text and
+    graph nodes), what is printed, what holds instead, its own kind (a grade) and why."""
+
+    id: str
+    subchecks: tuple[str, ...]
+    where: str
+    nodes: tuple[str, ...]
+    printed: str
+    holds: str
+    kind: str
+    why: str
+    route: tuple[str, ...] = ()
+    aside: bool = False
+
+    def __post_init__(self):
+        if self.kind not in pg.GRADES:
+            raise ValueError(f"{self.id}: unknown kind {self.kind!r}")
+
+
+#: The grade an unclassified problem gets from its verdict alone (conservative).
+UNCLASSIFIED_KIND: dict[str, str] = {
+    "refuted": "result", "erratum": "result", "not-supported": "result", "not-derived": "open",
+    "loose": "rate", "notation": "typo",
+}
+
+F = Finding
+FINDINGS: tuple[Finding, ...] = (
+    F("F-01", ("DC-P4-MC.c",), "Prop. 4, p.9 (restriction declared p.8, p.32)", ("DC-P4",),
+      "∇̂Φ(û) ≜ (I − ûûᵀ)∇Φ(û) = −h(⟨u, û⟩)(u − û⟨û, u⟩) at any û ∈ S^{d−1} (no Π⊥)",
+      "with the gradients restricted to span(W)^⊥, as Prop. 4's proof says (p.32) and §2 defines "
+      "for training (p.8): (I − ûûᵀ)Π⊥∇Φ(û) = −h(m)(u − mû)",
+      "typo", "a convention the proof declares; writing Π⊥ in the statement changes nothing"),
+    F("F-02", ("DC-C1R.c",), "§3.1, p.10", ("DC-C1R",),
+      "strongly recover u in O(V_k/S_k²) iterations",
+      "Thm. 16 (p.28) gives T = Õ(dV_k/(S_k²ε⁴)); p.27 itself says the sample complexity "
+      "scales with dV_k/S_k²",
+      "rate", "the overview's count drops d and ε⁴; no proof uses the sentence", aside=True),
+    F("F-03", ("DC-SUM.a",), "§3.2.2, p.12", ("DC-SUM",),
+      "Σ_s C(l+s, l)(k/(k+1))^{s+1} = Θ(k^l)",
+      "the sum is k(k+1)^l = Θ(k^{l+1}) exactly",
+      "rate", "an exponent is off by one in the overview's motivation; Prop. 7's proof (p.42–46) "
+      "does not use it", aside=True),
+    F("F-04", ("DC-SUM.b",), "§3.2.2, p.12", ("DC-SUM",),
+      "if |⟨w_i, w_j⟩| ≤ ν then |⟨w_i, w_j⟩|^{γ/ν} ≤ exp{−γ}",
+      "with the hypothesis |⟨w_i, w_j⟩| ≤ 1 − ν (as Assumption 5 gives with ν = log k/√k); as "
+      "printed it fails for ν > W(1) ≈ 0.567",
+      "typo", "the hypothesis misses '1 −'; the overview's argument is the corrected one",
+      aside=True),
+    F("F-05", ("DC-RATES.o", "DC-RATES.s", "DC-RATES.r"),
+      "Lemma 6 (p.12), Thm. 13 (p.20), proof of Thm. 12 (p.29)", ("DC-L6", "DC-T13", "DC-T12"),
+      "failure probability with an o(1) term",
+      "the anti-concentration the proofs cite (Props. 29–30, p.39) gives o(λ²_max/λ²_min), as "
+      "Thm. 11, Thm. 12's statement and Lemma 8 print; the two agree when λ_max/λ_min stays "
+      "bounded",
+      "rate", "a printed probability that does not follow from the cited results unless "
+      "λ_max/λ_min is bounded, which these statements do not assume"),
+    F("F-06", ("DC-A6.d",), "Remark 9, p.18", ("DC-A6",),
+      "|Σ_{n≥1} a_n g_1^n − Σ_{n≥1} a_n g_2^n| ≤ s max{|g_1|^{s−1}, …}(Σ|a_n|)|g_1 − g_2|",
+      "s·max{1, |g_1|, |g_2|}^{s−1}(Σ|a_n|)|g_1 − g_2| (the terms of degree < s need the 1 "
+      "when |g_i| < 1)",
+      "proof", "a step of Remark 9's argument fails; its conclusion (Assumption 6.3 for "
+      "polynomials) survives with the corrected inequality, and DC-A6.c checks the moment "
+      "condition itself", route=("DC-A6.c",)),
+    F("F-07", ("DC-RATES.a", "DC-RATES.c", "DC-RATES.j"),
+      "Thm. 11 (p.19), Thm. 12 (p.20), informal Thm. 1 (p.4)", ("DC-T11", "DC-T12", "Thm. 1"),
+      "T = ⌈αλ⁴_max dk²⌉ = Õ(λ⁴_max/(λ⁴_minγ²)·dk³/ε⁴)·{1; k} (Thm. 11), the same with dk⁴/ξ̄² "
+      "and {1/k; 1} (Thm. 12); Thm. 1: T = Θ̃(dk⁴/ε⁴)",
+      "the printed T with the printed α, δ is one factor k smaller: Õ(dk²/ε⁴)·{1; k} (Thm. 11), "
+      "Õ(dk²/(ξ̄²ε⁴))·{1; k} (Thm. 12), Θ̃(dk³/ε⁴) (Thm. 1); the printed bounds hold",
+      "rate", "true but loose by a factor k: the iteration counts could be stated sharper"),
+    F("F-08", ("DC-RATES.q",), "Thm. 12, p.20", ("DC-T12",),
+      "with probability 1 − o(λ²_max/λ²_min) − exp(−2/(eξ̄)) − O(γ^{1/2})",
+      "Lemma 6 at ξ = ξ̄√k gives the smaller failure term exp(−2/(eξ̄²)) (for ξ̄ ≤ 1); the "
+      "printed probability holds",
+      "rate", "true but loose: the probability could be stated sharper"),
+    F("F-09", ("DC-RATES.f",), "Thm. 13, p.20", ("DC-T13",),
+      "η = λ⁴_max δ/(dk²)",
+      "η = δ/(dV_k) = δ/(λ⁴_max dk²) (Thm. 16 with the proof's V_k; as in Thm. 11); T as printed",
+      "rate", "λ⁴_max is in the numerator: the printed step size is λ⁸_max times Thm. 16's, an "
+      "exponent of a printed parameter"),
+    F("F-10", ("DC-R14.a", "DC-R14.b"), "Remark 14, p.20", ("DC-R14",),
+      "E_x[x(f_θ0(x) − f_θ(x))] = μ_1(σ)(Σ_i λ_ic_i)u",
+      "E_x[x(f_θ0(x) − f_θ(x))] = −μ_1(σ)(Σ_i λ_ic_i)u (exact, and by Monte Carlo)",
+      "typo", "a sign; recovering the direction of u is unaffected", aside=True),
+    F("F-11", ("DC-R15.b",), "Remark 15, p.26", ("DC-R15",),
+      "h(m) ≈ Σ_l l μ_{l+1}(σ)² m^l as ξ̄ → ∞",
+      "h(m) → 2Σ_l (l+1) μ_{l+1}(σ)² T(l, 0) m^l (the GLM h for the GLM instance)",
+      "typo", "an index slip in a remark no proof uses", aside=True),
+    F("F-12", ("DC-R15.c",), "Remark 15, p.26", ("DC-R15",),
+      "h(m) at initialisation scales as 1/d^{l*/2}",
+      "h(1/√d) scales as d^{−(l*−1)/2}; d^{−l*/2} is the scale of the loss's m-dependent part",
+      "rate", "an exponent, in a remark no proof uses", aside=True),
+    F("F-13", ("DC-RATES.d", "DC-RATES.u", "DC-RATES.g"), "proof of Thm. 12, p.29", ("DC-T12",),
+      "S_k = γkλ²_min μ_1(σ)²/2",
+      "S_k = Θ(γξ̄²kλ²_min) (Lemma 6 at ξ = ξ̄√k): with it the printed δ, η, α, T are Thm. 16's "
+      "and Condition 3's max{S_k, S_k²} ≤ V_k holds",
+      "typo", "the proof's S_k lacks ξ̄²; the theorem's printed parameters are those of the "
+      "corrected S_k"),
+    F("F-14", ("DC-RATES.r",), "proof of Thm. 12, p.29", ("DC-T12",),
+      "with probability 1 − o(1) − exp{−2k/(eξ̄²)} − O(γ^{1/2})",
+      "Lemma 6's exp{−2k/(eξ²)} at ξ = ξ̄√k is exp{−2/(eξ̄²)}",
+      "typo", "ξ̄ written for ξ in the failure term (the o(1) is F-05)"),
+    F("F-15", ("DC-C2.c",), "App. C.3, p.29 (the k = 4 example)", ("DC-C2",),
+      "c_i = (−1/2)^i with the printed W",
+      "c_i = (−1)^i/2 (= (−1)^i/√k) with the printed W",
+      "typo", "an illustration before Claim 2; the construction of Claim 2 holds (DC-C2.a, .b)",
+      aside=True),
+    F("F-16", ("DC-P18.b",), "proof of Prop. 18, p.30", ("DC-P18",),
+      "Σ_{i≠j} |λ_iλ_jc_iĉ_j| 2/k^{p−1} ≤ λ²_max/k^{p−2}",
+      "≤ Σ_{i≠j}|λ_iλ_jc_iĉ_j|(2/k)^{p−1} ≤ 2^{p−1}(k−1)λ²_max/k^{p−1}: the order "
+      "O(λ²_max/k^{p−2}) the proof needs is unchanged",
+      "constant", "the bound is off by the constant 2^{p−1}"),
+    F("F-17", ("DC-RATES.l",), "Thm. 19, p.31", ("DC-T19",),
+      "fine-tuning learns u in O(dk²/ε⁴) samples",
+      "Thm. 16 with the cited Ω(λ²_min/√k) lower bound and Lemma 17's V_k = Cλ⁴_max k² (ξ = 1) "
+      "gives Õ(dk³/ε⁴); the proof prints no V_k",
+      "open", "the printed count is not derived from the cited results and not shown false",
+      route=("DC-T19",)),
+    F("F-18", ("DC-D1.c",), "App. D.1, p.32 (definition of h)", ("DC-D1",),
+      "h(m) = 2Σ λ_iλ_j ξ²c_iĉ_j Σ_p pμ_p(σ)² (1/(1 + ξ²))^p (⟨w_i, w_j⟩ + ξ²c_iĉ_jm)^{p−1}",
+      "(1/(1 + ξ²/k))^p, as in the line above; the series that follows (and Prop. 4) use it",
+      "typo", "1 + ξ² for 1 + ξ²/k in one line; the derivation continues correctly"),
+    F("F-19", ("DC-D1.f",), "proof of Prop. 23, p.35", ("Prop. 23",),
+      "∇̂Φ = (ξ²/(1 + ξ²/k)) Σ λ_iλ_jc_iĉ_j Σ_p pμ_p(σ)² ⟨v_i, v̂_j⟩^{p−1}(u − û⟨u, û⟩)",
+      "the factor −2 of p.32's gradient is missing; the norm bound changes by the constant 2",
+      "constant", "Prop. 23's C_σ doubles"),
+    F("F-20", ("DC-EQ7.e",), "App. D.4, p.40", ("DC-EQ7",),
+      "for all even l, all the power series coefficients have the same sign",
+      "they share a sign when k(Σλ_ic_i)(Σλ_iĉ_i) and kΣλ_i²c_iĉ_i do, not in general (18 of 123 "
+      "draws mix signs)",
+      "proof", "Lemma 6's proof does not use the sentence: Claim 1 bounds the even s = 0 terms "
+      "and the even s ≥ 1 terms carry ⟨c_λ, ĉ_λ⟩ alone; a check of Claim 1 and Lemma 6 shows "
+      "the route", route=("DC-C1", "DC-L6"), aside=True),
+    F("F-21", ("DC-D1.h",), "App. D.5.1, p.42 (ξ = 1)", ("DC-P7",),
+      "specialising ξ = 1 in Prop. 4: h(m) = Σ_l (1/k)^{l+1} Σ_s …",
+      "h(m) = 2Σ_l (1/k)^{l+1} Σ_s … (Prop. 4's factor 2, as printed on p.12)",
+      "constant", "a factor 2 dropped at the start of Prop. 7's proof: its O(·) absorbs it"),
+)
+
+
+def route_shown(route: tuple[str, ...], verdicts: Mapping[str, str], states: Mapping[str, dict]
+                ) -> bool:
+    """Whether every entry of a route holds: a sub-check ID must have a verdict in
+    :data:`numerics.claims.GOOD`, a node must have its statement established by a check.
+
+    >>> route_shown(("DC-A6.c",), {"DC-A6.c": "confirmed"}, {})
+    True
+    >>> route_shown(("DC-L6",), {}, pg.node_states({}))
+    False
+    """
+    if not route:
+        return False
+    for r in route:
+        if r in states:
+            if not states[r]["established"]:
+                return False
+        elif verdicts.get(r) not in GOOD:
+            return False
+    return True
+
+
+def _row(f: Finding, verdicts: Mapping[str, str], states: Mapping[str, dict], G,
+         classified: bool = True) -> dict:
+    subs = {s: verdicts.get(s) for s in f.subchecks}
+    shown = [s for s, v in subs.items() if v in PROBLEM]
+    own, why = f.kind, f.why
+    if f.kind == "proof" and not route_shown(f.route, verdicts, states):
+        own = "open"
+        why += (" — graded open: the route (" + ", ".join(f.route) + ") is not yet shown by "
+                "a check" if f.route else " — graded open: no route is named")
+    if f.kind == "open" and route_shown(f.route, verdicts, states):
+        own = "proof"
+        why += " — graded proof: a check of the statement (" + ", ".join(f.route) + ") holds"
+    reached = {} if f.aside else pg.reach(G, [n for n in f.nodes if n in G], own, states)
+    grade = pg.grade_max([own, *reached.values()])
+    return {
+        "id": f.id, "classified": classified, "shown": bool(shown),
+        "ran": any(v is not None for v in subs.values()),
+        "status": worst(v for v in subs.values() if v is not None) if shown else None,
+        "subchecks": [{"id": s, "status": v} for s, v in subs.items()],
+        "where": f.where, "nodes": list(f.nodes), "printed": f.printed, "holds": f.holds,
+        "kind": f.kind, "own_grade": own, "grade": grade, "why": why,
+        "route": list(f.route), "aside": f.aside,
+        "reached": [{"node": n, "grade": g} for n, g in sorted(
+            reached.items(), key=lambda x: (-pg.GRADES.index(x[1]), x[0]))],
+    }
+
+
+def evaluate(verdicts: Mapping[str, str], states: Mapping[str, dict] | None = None,
+             findings: tuple[Finding, ...] = FINDINGS) -> list[dict]:
+    """The findings of a run, from its verdicts (``{sub-check ID: status}``; sub-checks not run
+    are absent): every finding of :data:`FINDINGS` with ``shown``/``ran`` flags and its grade,
+    then one unclassified row per problem verdict that no finding lists. Sorted by the
+    finding's ID (the report sorts by grade).
+
+    >>> rows = evaluate({"DC-RATES.l": "not-derived", "DC-X.a": "erratum"})
+    >>> [(r["id"], r["grade"]) for r in rows if r["shown"]]
+    [('F-17', 'open'), ('F-?:DC-X.a', 'result')]
+    """
+    G = pg.graph()
+    states = states if states is not None else pg.node_states(verdicts)
+    rows = [_row(f, verdicts, states, G) for f in findings]
+    listed = {s for f in findings for s in f.subchecks}
+    for sid, v in verdicts.items():
+        if v in PROBLEM and sid not in listed:
+            nodes = tuple(n for n, _ in pg.nodes_of(sid))
+            f = Finding(f"F-?:{sid}", (sid,), sid, nodes, "see the sub-check",
+                        "see the sub-check", UNCLASSIFIED_KIND[v],
+                        f"unclassified: graded from the verdict {v!r} alone, until a finding "
+                        "in numerics/findings.py describes it")
+            rows.append(_row(f, verdicts, states, G, classified=False))
+    return rows
