@@ -3,47 +3,58 @@
 :func:`generate` runs the claims (all, or the IDs / sub-check IDs in ``only``) and writes into
 ``out`` (default ``reports/``):
 
-* ``README.md``: verdict counts (by ID and by sub-check), then one table row per ID and per
-  sub-check (ID, location, one-line statement, verdict, one-line evidence), linking to
-* ``claims/<ID>.md``: the full evidence of every sub-check (printed statement, verdict,
-  corrected form, reason, quantities, tolerance and justification, convention, seeds, sizes,
-  seconds, figures);
+* ``README.md``: the findings (one row per distinct problem, most severe impact first), how to
+  read a verdict and a grade, verdict counts (catalogue, related, extension), the coverage of
+  the catalogue's 41 IDs, the proof graph's figures, then one table row per ID and sub-check,
+  linking to
+* ``claims/<ID>.md``: the full evidence of every sub-check (printed statement, verdict, the
+  corrected / sharper / declared form, why the verdict is that word, the findings it shows,
+  reason, quantities, tolerance and justification, convention, seeds, sizes, seconds, figures);
+* ``index.html``: the same as one self-contained page (:mod:`numerics.html`);
 * ``figures/``: PNGs (claims with ``wants_figdir`` get this folder);
-* ``verdicts.tex``: a ``longtable`` (ID, location, verdict, short evidence), LaTeX-escaped;
-* ``report.json``: the machine-readable report, schema ``lowrank-report/1`` (below);
+* ``verdicts.tex``: two ``longtable``\\ s (findings; IDs and sub-checks), LaTeX-escaped;
+* ``report.json``: the machine-readable report, schema ``lowrank-report/2``, described by
+  ``docs/schemas/report.schema.json`` (JSON Schema 2020-12);
 * ``COMPLETE``: the completion marker, written last (JSON: ``schema``, ``pid``,
   ``created_ns``).
 
-``report.json`` (schema ``lowrank-report/1``)::
+``report.json`` (schema ``lowrank-report/2``)::
 
     {
-      "schema": "lowrank-report/1",
+      "schema": "lowrank-report/2",
       "reproducibility": {              # identical for two runs with the same code and seed
         "git": {"commit": "<sha>" | "unknown", "dirty": true | false | null},
         "versions": {"python": ..., "numpy": ..., "scipy": ..., "sympy": ...,
                      "mpmath": ..., "numba": ...},
-        "profile": "quick" | "standard" | "paper",
-        "seed": int,
-        "activations": [str, ...],      # extra activations (--activation)
-        "only": [str, ...] | null       # the selection, null for a full report
+        "profile": "quick" | "standard" | "paper", "seed": int,
+        "activations": [str, ...], "only": [str, ...] | null
       },
-      "volatile": {                     # the ONLY fields allowed to differ between such runs
-        "date": "<ISO 8601 UTC>",
-        "seconds_total": float,
-        "seconds": {"<sub-check ID>": float, ...}
-      },
-      "counts": {"by_id": {"<status>": int, ...}, "by_subcheck": {"<status>": int, ...}},
-      "claims": [
-        {"id", "location", "title", "convention", "needs", "status",   # status: worst
-         "subchecks": [
-           {"id", "location", "statement", "status", "summary", "evidence", "tolerance",
-            "justification", "corrected", "reason", "convention", "seeds", "sizes",
-            "figures"}                  # figures: paths relative to the report folder
-         ]}
-      ]
+      "volatile": {"date": ..., "seconds_total": float,   # the ONLY fields allowed to differ
+                   "seconds": {"<sub-check ID>": float}},  # between such runs
+      "counts": {"by_id": {status: int}, "by_subcheck": {status: int},
+                 "by_section": {section: {"by_id": ..., "by_subcheck": ...}},
+                 "findings": {"shown", "classified", "subchecks", "by_grade": {grade: int}}},
+      "claims": [{"id", "section", "location", "title", "convention", "needs", "status",
+                  "subchecks": [{"id", "location", "statement", "status", "summary",
+                                 "evidence", "tolerance", "justification", "corrected", "why",
+                                 "reason", "convention", "seeds", "sizes", "figures"}]}],
+      "findings": [{"id", "classified", "shown", "ran", "status", "subchecks": [{"id",
+                    "status"}], "where", "nodes", "printed", "holds", "kind", "own_grade",
+                    "grade", "why", "route", "aside", "reached": [{"node", "grade"}]}],
+      "coverage": {"catalogue": [{"id", "group", "where", "what", "status", "checked",
+                                  "subchecks"}], "related": [...], "extension": [...],
+                   "summary": {...}},
+      "graph": {"nodes": [{"key", "label", "title", "kind", "page", "printed_as", "verdict",
+                           "established", "subchecks", "catalogue", "layer", "position"}],
+                "edges": [{"user", "used", "pages", "uses", "note", "cited"}],
+                "checks": {check: [node, ...]}, "summary": {...}},
+      "legend": {"verdicts": [{"word", "meaning"}], "grades": [{"grade", "meaning"}]}
     }
 
-``git.dirty`` ignores the report folders themselves (``reports*``) and untracked files.
+Statuses are :data:`numerics.claims.STATUSES`; ``status`` of a claim is the worst of its
+sub-checks; findings come from :mod:`numerics.findings`, the graph from
+:mod:`numerics.proofgraph`. ``git.dirty`` ignores the report folders themselves (``reports*``)
+and untracked files.
 
 **Crash safety.** The new report is assembled in a sibling ``<out>.new-<pid>``; the marker is
 written last; then ``<out>`` → ``<out>.old-<pid>``, ``<out>.new-<pid>`` → ``<out>``, and the old
@@ -54,7 +65,7 @@ complete sibling when ``<out>`` is missing, and removes stale siblings of dead p
 >>> from numerics.claims import Context
 >>> data = collect(Context(profile="quick"), only=["DC-EX1"], progress=False)
 >>> data["schema"], data["claims"][0]["status"]
-('lowrank-report/1', 'confirmed')
+('lowrank-report/2', 'confirmed')
 """
 
 from __future__ import annotations
@@ -78,12 +89,30 @@ from typing import Any
 from tqdm import tqdm
 
 from numerics import claims as _claims
-from numerics.claims import STATUSES, Claim, Context, registry, run_claim, worst
+from numerics import findings as fd
+from numerics import html
+from numerics import proofgraph as pg
+from numerics.claims import (
+    MEANING,
+    PROBLEM,
+    SECTIONS,
+    STATUSES,
+    Claim,
+    Context,
+    registry,
+    run_claim,
+    shorten,
+    worst,
+)
+from numerics.claims.catalogue import CATALOGUE, IDS
 from numerics.serial import jsonable
 
 __all__ = [
     "SCHEMA",
     "MARKER",
+    "listing",
+    "assemble",
+    "coverage",
     "DEFAULT_OUT",
     "Report",
     "ReportError",
@@ -101,7 +130,7 @@ __all__ = [
     "render_tex",
 ]
 
-SCHEMA = "lowrank-report/1"
+SCHEMA = "lowrank-report/2"
 MARKER = "COMPLETE"
 DEFAULT_OUT = Path("reports")
 #: Claim modules imported even if :data:`numerics.claims.MODULES` does not list them yet.
@@ -185,6 +214,47 @@ def select(only: list[str] | None) -> list[tuple[Claim, set[str] | None]]:
     return [(c, chosen[c.id]) for c in reg.values() if c.id in chosen]
 
 
+def listing(report_dir: Path | None = DEFAULT_OUT) -> list[dict[str, Any]]:
+    """What ``lowrank list`` shows: every catalogue ID in the catalogue's order (registered or
+    not yet), then the related and extension claims, each with its sub-checks and, from the
+    report in ``report_dir`` if there is one, its verdict and the findings it shows
+    (``verdict`` is ``not run`` for a claim absent from that report, ``not checked`` for a
+    catalogue ID with no check).
+
+    >>> rows = listing(None)
+    >>> len([r for r in rows if r["section"] == "catalogue"]), rows[0]["id"]
+    (41, 'DC-H')
+    """
+    reg = all_claims()
+    data = None
+    if report_dir is not None:
+        with contextlib.suppress(ReportError, OSError, ValueError):
+            data = load_report(report_dir).data
+    ran = {c["id"]: c for c in (data or {}).get("claims", [])}
+    subv = {r["id"]: r["status"] for c in ran.values() for r in c["subchecks"]}
+    fnd: dict[str, list[dict]] = {}
+    for f in (data or {}).get("findings", []):
+        if f["shown"]:
+            for cid in {s["id"].rsplit(".", 1)[0] for s in f["subchecks"]}:
+                fnd.setdefault(cid, []).append({"id": f["id"], "grade": f["grade"]})
+
+    def row(cid: str, claim: Claim | None, e=None) -> dict[str, Any]:
+        verdict = (ran[cid]["status"] if cid in ran else "not run" if claim else "not checked")
+        return {"id": cid, "section": claim.section if claim else "catalogue",
+                "location": claim.location if claim else e.where,
+                "title": claim.title if claim else e.what,
+                "convention": claim.convention if claim else None,
+                "needs": claim.needs if claim else None, "registered": claim is not None,
+                "checked": cid in ran, "verdict": verdict, "findings": fnd.get(cid, []),
+                "subchecks": [{"id": s.id, "location": s.location, "statement": s.statement,
+                               "verdict": subv.get(s.id, "not run")}
+                              for s in (claim.subchecks if claim else ())]}
+
+    rows = [row(e.id, reg.get(e.id), e) for e in CATALOGUE]
+    rows += [row(c.id, c) for c in reg.values() if c.id not in IDS]
+    return rows
+
+
 def _git(args: list[str]) -> str | None:
     root = Path(__file__).resolve().parents[1]
     try:
@@ -260,26 +330,120 @@ def collect(ctx: Context, only: list[str] | None = None, progress: bool = True,
                 rows.append({"id": v.id, "location": by_id[v.id].location,
                              "statement": by_id[v.id].statement,
                              **{k: val for k, val in d.items() if k != "id"}})
-            out_claims.append({"id": claim.id, "location": claim.location,
+            out_claims.append({"id": claim.id, "section": claim.section,
+                               "location": claim.location,
                                "title": claim.title, "convention": claim.convention,
                                "needs": claim.needs,
                                "status": worst(r["status"] for r in rows),
                                "subchecks": rows})
-    counts = {
-        "by_id": {s: sum(c["status"] == s for c in out_claims) for s in STATUSES},
-        "by_subcheck": {s: sum(r["status"] == s for c in out_claims for r in c["subchecks"])
-                        for s in STATUSES},
-    }
     data = {
         "schema": SCHEMA,
         "reproducibility": reproducibility(ctx, only),
         "volatile": {"date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
                      "seconds_total": round(time.perf_counter() - t_start, 3),
                      "seconds": seconds},
-        "counts": counts,
         "claims": out_claims,
     }
-    return jsonable(data)
+    return jsonable(assemble(data, registered=[c.id for c in all_claims().values()]))
+
+
+def _counts(claims: list[dict]) -> dict[str, dict[str, int]]:
+    return {
+        "by_id": {s: sum(c["status"] == s for c in claims) for s in STATUSES},
+        "by_subcheck": {s: sum(r["status"] == s for c in claims for r in c["subchecks"])
+                        for s in STATUSES},
+    }
+
+
+def coverage(claims: list[dict], registered: list[str]) -> dict[str, Any]:
+    """Every catalogue ID with its status in this report — its verdict, ``not run`` (a check
+    exists but was not selected) or ``not checked`` (no check yet) — and the related and
+    extension IDs the report adds, counted apart.
+
+    >>> cov = coverage([], [])
+    >>> cov["summary"]["catalogue"], cov["summary"]["not checked"]
+    (41, 41)
+    """
+    ran = {c["id"]: c for c in claims}
+    rows = []
+    for e in CATALOGUE:
+        c = ran.get(e.id)
+        status = c["status"] if c else ("not run" if e.id in registered else "not checked")
+        rows.append({"id": e.id, "group": e.group, "where": e.where, "what": e.what,
+                     "status": status, "checked": c is not None,
+                     "subchecks": len(c["subchecks"]) if c else 0})
+    extra: dict[str, list[dict]] = {"related": [], "extension": []}
+    for c in claims:
+        if c["id"] not in IDS:
+            extra.setdefault(c.get("section", "catalogue"), []).append(
+                {"id": c["id"], "where": c["location"], "what": c["title"],
+                 "status": c["status"], "checked": True, "subchecks": len(c["subchecks"])})
+    n = {"catalogue": len(rows), "checked": sum(r["checked"] for r in rows),
+         "not run": sum(r["status"] == "not run" for r in rows),
+         "not checked": sum(r["status"] == "not checked" for r in rows),
+         "related": len(extra.get("related", [])), "extension": len(extra.get("extension", []))}
+    unknown = [c["id"] for c in claims if c["id"] not in IDS
+               and c.get("section", "catalogue") == "catalogue"]
+    if unknown:
+        n["catalogue section, not in the catalogue"] = len(unknown)
+    return {"catalogue": rows, "related": extra.get("related", []),
+            "extension": extra.get("extension", []), "summary": n}
+
+
+def proof_graph(verdicts: dict[str, str]) -> dict[str, Any]:
+    """The proof graph with each node's verdict (``unchecked`` if no sub-check is about it),
+    whether its statement is established, and its place in the drawing's layers."""
+    G, states, pos = pg.graph(), pg.node_states(verdicts), pg.layout()
+    nodes = []
+    for n in pg.NODES:
+        st = states[n.key]
+        nodes.append({"key": n.key, "label": n.label, "title": n.title, "kind": n.kind,
+                      "page": n.page, "printed_as": n.printed_as, "verdict": st["verdict"],
+                      "established": st["established"], "scope": st["scope"],
+                      "subchecks": st["subchecks"],
+                      "catalogue": n.key in IDS, "layer": pos[n.key][0],
+                      "position": pos[n.key][1]})
+    edges = [{"user": e.user, "used": e.used, "pages": e.pages, "uses": list(e.uses),
+              "note": e.note, "cited": e.cited} for e in pg.EDGES]
+    per = {t: sum(e.user == t for e in pg.EDGES) for t in
+           ("DC-T11", "DC-T12", "DC-T13", "DC-T16W", "DC-T19")}
+    return {"nodes": nodes, "edges": edges,
+            "checks": {k: list(v) for k, v in pg.CHECKS.items()},
+            "summary": {"nodes": G.number_of_nodes(), "edges": G.number_of_edges(),
+                        "edges_from": per}}
+
+
+def assemble(data: dict[str, Any], registered: list[str] | None = None) -> dict[str, Any]:
+    """Add what is computed from the verdicts alone: counts (all claims and per section),
+    findings with their grades, coverage, the proof graph, and the meaning of every verdict
+    word and grade. ``data`` needs ``claims``; returns it, completed."""
+    claims = data["claims"]
+    verdicts = {r["id"]: r["status"] for c in claims for r in c["subchecks"]}
+    counts = _counts(claims)
+    counts["by_section"] = {sec: _counts([c for c in claims if c.get("section") == sec])
+                            for sec in SECTIONS}
+    rows = fd.evaluate(verdicts)
+    shown = [r for r in rows if r["shown"]]
+    counts["findings"] = {
+        "shown": len(shown), "classified": sum(r["classified"] for r in shown),
+        "subchecks": len({s["id"] for r in shown for s in r["subchecks"]
+                          if s["status"] in PROBLEM}),
+        "by_grade": {g: sum(r["grade"] == g for r in shown) for g in pg.GRADES}}
+    data["counts"] = counts
+    data["findings"] = sorted(rows, key=_finding_order)
+    data["coverage"] = coverage(claims, registered if registered is not None
+                                else [c["id"] for c in claims])
+    data["graph"] = proof_graph(verdicts)
+    data["legend"] = {"verdicts": [{"word": s, "meaning": MEANING[s]}
+                                   for s in reversed(STATUSES)],
+                      "grades": [{"grade": g, "meaning": pg.GRADE_MEANING[g]}
+                                 for g in reversed(pg.GRADES)]}
+    return data
+
+
+def _finding_order(r: dict) -> tuple:
+    """Shown findings first, most severe grade first, then by ID (unclassified last)."""
+    return (not r["shown"], -pg.GRADES.index(r["grade"]), not r["classified"], r["id"])
 
 
 # --------------------------------------------------------------------------------------------
@@ -288,21 +452,52 @@ def collect(ctx: Context, only: list[str] | None = None, progress: bool = True,
 
 
 def _oneline(text: Any, limit: int | None = None) -> str:
+    """One line; shortened (at a whole item, with “…”) to about ``limit`` characters."""
     s = " ".join(str(text if text is not None else "").split())
-    if limit and len(s) > limit:
-        s = s[: limit - 1].rstrip() + "…"
-    return s
+    return shorten(s, limit) if limit else s
 
 
 def _cell(text: Any, limit: int | None = None) -> str:
-    """A Markdown table cell: one line, pipes escaped, cut at ``limit`` characters."""
+    """A Markdown table cell: one line, pipes escaped, shortened at a whole item."""
     return _oneline(text, limit).replace("|", "\\|")
 
 
+#: How the report labels ``corrected`` for each verdict word.
+CORRECTED_LABEL = {"erratum": "Corrected form (verified instead)",
+                   "loose": "Sharper form (verified beside it)",
+                   "notation": "In the declared convention (verified)",
+                   "not-derived": "What the cited results give",
+                   "refuted": "Corrected form", "not-supported": "Corrected form"}
+
+
+def legend_lines() -> list[str]:
+    """The meaning of every verdict word (worst first) and impact grade, as Markdown."""
+    lines = ["Verdict words, worst first (an ID shows the worst of its sub-checks):", ""]
+    lines += [f"* **{s}**: {MEANING[s]}." for s in reversed(STATUSES)]
+    lines += ["", "Impact grades of a finding, most severe first (the larger of its own kind and "
+              "the worst grade it reaches through the proof graph, from where it is printed to "
+              "the results whose proofs use it):", ""]
+    lines += [f"* **{g}**: {pg.GRADE_MEANING[g]}." for g in reversed(pg.GRADES)]
+    return lines
+
+
+def _finding_md(r: dict) -> str:
+    subs = ", ".join(f"[{s['id']}](claims/{s['id'].rsplit('.', 1)[0]}.md#{_anchor(s['id'])})"
+                     f" ({s['status']})" for s in r["subchecks"] if s["status"] in PROBLEM)
+    reach = ", ".join(f"{pg.node(x['node']).label} ({x['grade']})" for x in r["reached"]) or "—"
+    fid = r["id"] if r["classified"] else f"{r['id']} (unclassified)"
+    return (f"| {fid} | **{r['grade']}** | {r['status']} | {_cell(r['where'])} | "
+            f"{_cell(r['printed'])} | {_cell(r['holds'])} | {subs} | {_cell(reach)} |")
+
+
 def render_readme(data: dict[str, Any]) -> str:
-    """README.md: counts at the top, then the table of IDs and sub-checks."""
+    """README.md: the findings (most severe first) at the top, how to read the report, counts,
+    the coverage of the catalogue, the proof graph's figures, then the table of IDs."""
     rep, vol = data["reproducibility"], data["volatile"]
     git = rep["git"]
+    fc, cov = data["counts"]["findings"], data["coverage"]
+    shown = [r for r in data["findings"] if r["shown"]]
+    n_sub = sum(len(c["subchecks"]) for c in data["claims"])
     lines = [
         "# Proof-check report: Dayi & Chen, “Low-rank fine-tuning lies between lazy training "
         "and feature learning” (COLT 2025)",
@@ -315,29 +510,83 @@ def render_readme(data: dict[str, Any]) -> str:
         + {True: " (working tree dirty)", False: "", None: ""}[git["dirty"]] + ".",
         f"Date {vol['date']}, {vol['seconds_total']:.1f} s. Versions: "
         + ", ".join(f"{k} {v}" for k, v in rep["versions"].items()) + ".",
+        "The same report as one page with the proof graph drawn: [index.html](index.html).",
         "",
-        "## Verdict counts",
+        "## Findings",
         "",
-        "| verdict | IDs | sub-checks |",
-        "|---|---:|---:|",
+        f"{fc['shown']} distinct problems in the paper ({fc['classified']} classified), shown "
+        f"by {fc['subchecks']} of the {n_sub} sub-checks run; by impact: "
+        + ", ".join(f"{g} {fc['by_grade'][g]}" for g in reversed(pg.GRADES)) + ". "
+        "Most severe first; the IDs are stable from run to run. *reaches* lists the results "
+        "whose proofs use the statement, with the grade the problem has there.",
+        "",
+        "| finding | impact | verdict | where | printed | what holds | sub-checks | reaches |",
+        "|---|---|---|---|---|---|---|---|",
+        *[_finding_md(r) for r in shown],
+        "",
     ]
-    for s in STATUSES:
-        lines.append(f"| {s} | {data['counts']['by_id'][s]} | "
-                     f"{data['counts']['by_subcheck'][s]} |")
-    lines += ["", "## Claims", "",
-              "| ID | location | statement | verdict | evidence |", "|---|---|---|---|---|"]
-    for c in data["claims"]:
-        worst_sub = next((r for r in c["subchecks"] if r["status"] == c["status"]), None)
-        lines.append(f"| [{c['id']}](claims/{c['id']}.md) | {_cell(c['location'])} | "
-                     f"{_cell(c['title'])} | **{c['status']}** | "
-                     f"{_cell(worst_sub['summary'] if worst_sub else '', 160)} |")
-        for r in c["subchecks"]:
-            lines.append(f"| [{r['id']}](claims/{c['id']}.md#{_anchor(r['id'])}) | "
-                         f"{_cell(r['location'])} | {_cell(r['statement'], 140)} | "
-                         f"{r['status']} | {_cell(r['summary'], 160)} |")
-    lines += ["", "Statuses: " + ", ".join(STATUSES) + " (best to worst); an ID's verdict is "
-              "the worst of its sub-checks. LaTeX table: [verdicts.tex](verdicts.tex); "
-              "machine-readable: [report.json](report.json).", ""]
+    gone = [r["id"] for r in data["findings"] if r["ran"] and not r["shown"]]
+    if gone:
+        lines += [f"Findings not shown by this run (their sub-checks now hold): "
+                  f"{', '.join(gone)}.", ""]
+    lines += ["## How to read this report", "", *legend_lines(), "",
+              "## Verdict counts", "",
+              "| verdict | catalogue IDs | catalogue sub-checks | related IDs | extension IDs |",
+              "|---|---:|---:|---:|---:|"]
+    bs = data["counts"]["by_section"]
+    for st in reversed(STATUSES):
+        lines.append(f"| {st} | {bs['catalogue']['by_id'][st]} | "
+                     f"{bs['catalogue']['by_subcheck'][st]} | {bs['related']['by_id'][st]} | "
+                     f"{bs['extension']['by_id'][st]} |")
+    sm = cov["summary"]
+    lines += ["", "## Coverage", "",
+              f"Of the catalogue's {sm['catalogue']} IDs, {sm['checked']} have a verdict in "
+              f"this report, {sm['not checked']} are not checked yet (no check exists)"
+              + (f" and {sm['not run']} were not run" if sm["not run"] else "") + ". "
+              "The report says nothing about the IDs not checked.", "",
+              "| ID | group | where | status |", "|---|---|---|---|"]
+    for r in cov["catalogue"]:
+        link = f"[{r['id']}](claims/{r['id']}.md)" if r["checked"] else r["id"]
+        st = f"**{r['status']}**" if r["checked"] else f"*{r['status']}*"
+        lines.append(f"| {link} | {r['group']} | {_cell(r['where'])} | {st} |")
+    for sec, title in (("related", "Related systems (counted apart)"),
+                       ("extension", "Extensions (counted apart)")):
+        if cov[sec]:
+            lines += ["", f"{title}:", "", "| ID | where | status |", "|---|---|---|"]
+            lines += [f"| [{r['id']}](claims/{r['id']}.md) | {_cell(r['where'])} | "
+                      f"**{r['status']}** |" for r in cov[sec]]
+    g = data["graph"]
+    unchecked = [n["label"] for n in g["nodes"] if n["verdict"] == "unchecked"
+                 and n["kind"] in ("result", "informal")]
+    lines += ["", "## Proof graph", "",
+              f"{g['summary']['nodes']} nodes (catalogue IDs, results without an ID, conditions, "
+              f"assumptions, cited outside results) and {g['summary']['edges']} edges “the "
+              "proof of X uses Y” with pages and what is used; edges from "
+              + ", ".join(f"{pg.node(k).label} {v}" for k, v in g["summary"]["edges_from"].items())
+              + ". Drawn in [index.html](index.html). Results with no check about them yet: "
+              + (", ".join(unchecked) or "none") + ".", "",
+              "## Claims", ""]
+    for sec in SECTIONS:
+        cs = [c for c in data["claims"] if c.get("section", "catalogue") == sec]
+        if not cs:
+            continue
+        if sec != "catalogue":
+            lines += [f"### {sec.capitalize()}", ""]
+        lines += ["| ID | location | statement | verdict | evidence |", "|---|---|---|---|---|"]
+        for c in cs:
+            worst_sub = next((r for r in c["subchecks"] if r["status"] == c["status"]), None)
+            lines.append(f"| [{c['id']}](claims/{c['id']}.md) | {_cell(c['location'])} | "
+                         f"{_cell(c['title'])} | **{c['status']}** | "
+                         f"{_cell(worst_sub['summary'] if worst_sub else '', 160)} |")
+            for r in c["subchecks"]:
+                lines.append(f"| [{r['id']}](claims/{c['id']}.md#{_anchor(r['id'])}) | "
+                             f"{_cell(r['location'])} | {_cell(r['statement'], 140)} | "
+                             f"{r['status']} | {_cell(r['summary'], 160)} |")
+        lines.append("")
+    lines += ["Shortened cells end at a whole item with “…”; every claim page has the whole "
+              "text. LaTeX tables: [verdicts.tex](verdicts.tex); machine-readable: "
+              "[report.json](report.json) (schema `" + SCHEMA + "`, "
+              "`docs/schemas/report.schema.json`).", ""]
     return "\n".join(lines)
 
 
@@ -345,18 +594,31 @@ def _anchor(sub_id: str) -> str:
     return sub_id.lower().replace(".", "")
 
 
-def render_claim(c: dict[str, Any], seconds: dict[str, float]) -> str:
-    """claims/<ID>.md: the full evidence of every sub-check."""
+def render_claim(c: dict[str, Any], seconds: dict[str, float],
+                 findings: list[dict] | None = None) -> str:
+    """claims/<ID>.md: the full evidence of every sub-check, and the findings it shows."""
+    by_sub: dict[str, list[dict]] = {}
+    for f in findings or []:
+        if f["shown"]:
+            for s in f["subchecks"]:
+                by_sub.setdefault(s["id"], []).append(f)
     lines = [f"# {c['id']}: {c['title']}", "",
              f"* Location: {c['location']}", f"* Convention: {c['convention']}",
-             f"* Kind: {c['needs']}", f"* Verdict: **{c['status']}**", "",
+             f"* Kind: {c['needs']}", f"* Section: {c.get('section', 'catalogue')}",
+             f"* Verdict: **{c['status']}**", "",
              "[Back to the report](../README.md)", ""]
     for r in c["subchecks"]:
         lines += [f"## {r['id']}", "", f"Location: {r['location']}", "",
                   "Printed statement:", "", "> " + " ".join(r["statement"].split()), "",
-                  f"* Verdict: **{r['status']}**", f"* Evidence: {r['summary']}"]
+                  f"* Verdict: **{r['status']}** ({MEANING[r['status']]})",
+                  f"* Evidence: {r['summary']}"]
         if r.get("corrected"):
-            lines.append(f"* Corrected form (verified instead): {r['corrected']}")
+            lines.append(f"* {CORRECTED_LABEL.get(r['status'], 'Corrected form')}: "
+                         f"{r['corrected']}")
+        if r.get("why"):
+            lines.append(f"* Why this verdict: {r['why']}")
+        for f in by_sub.get(r["id"], []):
+            lines.append(f"* Finding {f['id']} (impact **{f['grade']}**): {f['why']}")
         if r.get("reason"):
             lines.append(f"* Reason: {r['reason']}")
         lines += [f"* Tolerance: {r['tolerance'] or '—'}",
@@ -397,17 +659,30 @@ def latex_escape(text: str) -> str:
     return "".join(_LATEX_SPECIAL.get(ch) or _LATEX_UNICODE.get(ch) or ch for ch in str(text))
 
 
+_TEX_CORR = {"erratum": "Corrected:", "loose": "Sharper:", "notation": "In the declared "
+             "convention:", "not-derived": "The cited results give:"}
+
+
 def render_tex(data: dict[str, Any]) -> str:
-    """verdicts.tex: a longtable the authors can paste (needs ``\\usepackage{longtable}``)."""
+    """verdicts.tex: two longtables the authors can paste (needs ``\\usepackage{longtable}``):
+    the findings with their impact grades, then the verdict of every ID and sub-check."""
     rep = data["reproducibility"]
-    body = _tex_rows(data)
-    left = sorted({ch for ln in body for ch in ln if ord(ch) > 127})
+    frows, body = _tex_findings(data), _tex_rows(data)
+    left = sorted({ch for ln in frows + body for ch in ln if ord(ch) > 127})
     lines = [
         "% Proof-check verdicts for Dayi & Chen (COLT 2025), generated by `lowrank report`",
         f"% profile {rep['profile']}, seed {rep['seed']}, commit {rep['git']['commit']}",
         "% requires \\usepackage{longtable}; "
         + (f"non-ASCII characters left (use xelatex/lualatex): {''.join(left)}" if left
            else "pdflatex-safe (no non-ASCII characters left)"),
+        "% Verdicts: " + ", ".join(reversed(STATUSES)) + " (worst first); impact grades: "
+        + ", ".join(reversed(pg.GRADES)) + " (most severe first)",
+        r"\begin{longtable}{@{}p{0.08\linewidth}p{0.09\linewidth}p{0.11\linewidth}"
+        r"p{0.18\linewidth}p{0.46\linewidth}@{}}",
+        r"\hline Finding & Impact & Verdict & Where & Printed; what holds \\ \hline \endhead",
+        *frows,
+        r"\end{longtable}",
+        "",
         r"\begin{longtable}{@{}p{0.13\linewidth}p{0.22\linewidth}p{0.12\linewidth}"
         r"p{0.45\linewidth}@{}}",
         r"\hline ID & Location & Verdict & Evidence \\ \hline \endhead",
@@ -417,6 +692,17 @@ def render_tex(data: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _tex_findings(data: dict[str, Any]) -> list[str]:
+    out = []
+    for r in data["findings"]:
+        if not r["shown"]:
+            continue
+        out.append(rf"{latex_escape(r['id'])} & \textbf{{{latex_escape(r['grade'])}}} & "
+                   rf"{latex_escape(r['status'])} & {latex_escape(r['where'])} & "
+                   rf"{latex_escape(r['printed'])}; {latex_escape(r['holds'])} \\")
+    return out
+
+
 def _tex_rows(data: dict[str, Any]) -> list[str]:
     lines = []
     for c in data["claims"]:
@@ -424,9 +710,11 @@ def _tex_rows(data: dict[str, Any]) -> list[str]:
                      rf"\textbf{{{latex_escape(c['status'])}}} & "
                      rf"{latex_escape(_oneline(c['title'], 120))} \\")
         for r in c["subchecks"]:
-            ev = r["summary"] + (f" Corrected: {r['corrected']}" if r.get("corrected") else "")
+            ev = _oneline(r["summary"], 200) + (
+                f" {_TEX_CORR.get(r['status'], 'Corrected:')} {r['corrected']}"
+                if r.get("corrected") else "")
             lines.append(rf"\quad {latex_escape(r['id'])} & {latex_escape(r['location'])} & "
-                         rf"{latex_escape(r['status'])} & {latex_escape(_oneline(ev, 200))} \\")
+                         rf"{latex_escape(r['status'])} & {latex_escape(ev)} \\")
         lines.append(r"\hline")
     return lines
 
@@ -520,7 +808,7 @@ def recover(out: Path = DEFAULT_OUT) -> Path | None:
 def load_report(out: Path = DEFAULT_OUT) -> Report:
     """Load a complete report from ``out`` (recovering an interrupted swap first).
 
-    Raises :class:`ReportError` if there is none, or if its schema is not ``lowrank-report/1``.
+    Raises :class:`ReportError` if there is none, or if its schema is not :data:`SCHEMA`.
     """
     out = Path(out)
     if recover(out) is None:
@@ -554,8 +842,10 @@ def generate(ctx: Context, out: Path = DEFAULT_OUT, only: list[str] | None = Non
     _write(new / "report.json", json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     _write(new / "README.md", render_readme(data))
     for c in data["claims"]:
-        _write(new / "claims" / f"{c['id']}.md", render_claim(c, data["volatile"]["seconds"]))
+        _write(new / "claims" / f"{c['id']}.md", render_claim(c, data["volatile"]["seconds"],
+                                                              data["findings"]))
     _write(new / "verdicts.tex", render_tex(data))
+    _write(new / "index.html", html.render(data, new))
     _pause("marker")
     marker = json.dumps({"schema": SCHEMA, "pid": pid, "created_ns": time.time_ns()})
     with open(new / MARKER, "w", encoding="utf-8") as fh:

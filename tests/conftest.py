@@ -7,6 +7,7 @@ randomised, without the example database (README: "Property-based runs").
 import os
 
 import matplotlib
+import pytest
 from hypothesis import HealthCheck, settings
 
 matplotlib.use("Agg")
@@ -29,3 +30,13 @@ settings.register_profile(
 )
 settings.register_profile("dev", deadline=None, max_examples=50)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.fixture(scope="session")
+def quick_report(tmp_path_factory):
+    """One quick-profile report (seed 11) for every test that reads a whole report."""
+    from numerics import report as rp
+    from numerics.claims import Context
+
+    out = tmp_path_factory.mktemp("r") / "reports"
+    return rp.generate(Context(profile="quick", seed=11), out, only=None, progress=False)

@@ -20,9 +20,10 @@ from click.testing import CliRunner
 
 from numerics import report as rp
 from numerics.claims import STATUSES, Context
+from numerics.claims.catalogue import IDS as CATALOGUE_IDS
 from numerics.cli import cli
 
-QUICK = Context(profile="quick", seed=11)
+QUICK = Context(profile="quick", seed=11)  # the seed of conftest's quick_report
 
 
 def _stable(data: dict) -> dict:
@@ -33,18 +34,12 @@ def _stable(data: dict) -> dict:
     return d
 
 
-@pytest.fixture(scope="module")
-def quick_report(tmp_path_factory) -> rp.Report:
-    out = tmp_path_factory.mktemp("r") / "reports"
-    return rp.generate(QUICK, out, only=None, progress=False)
-
-
 # ---------------------------------------------------------------- contents
 
 
 def test_report_writes_every_file_and_a_marker(quick_report):
     out = quick_report.path
-    for name in ("README.md", "report.json", "verdicts.tex", rp.MARKER):
+    for name in ("README.md", "report.json", "verdicts.tex", "index.html", rp.MARKER):
         assert (out / name).is_file(), name
     assert (out / "figures").is_dir()
     for c in quick_report.claims:
@@ -56,8 +51,9 @@ def test_report_writes_every_file_and_a_marker(quick_report):
 
 def test_report_json_follows_schema_and_counts_add_up(quick_report):
     data = json.loads((quick_report.path / "report.json").read_text())
-    assert data["schema"] == "lowrank-report/1"
-    assert set(data) == {"schema", "reproducibility", "volatile", "counts", "claims"}
+    assert data["schema"] == "lowrank-report/2"
+    assert set(data) == {"schema", "reproducibility", "volatile", "counts", "claims", "findings",
+                         "coverage", "graph", "legend"}
     rep = data["reproducibility"]
     assert set(rep["versions"]) == {"python", "numpy", "scipy", "sympy", "mpmath", "numba"}
     assert (rep["profile"], rep["seed"]) == ("quick", 11)
@@ -72,11 +68,13 @@ def test_report_json_follows_schema_and_counts_add_up(quick_report):
         assert all("seconds" not in s for s in c["subchecks"])  # timings only in "volatile"
 
 
-def test_readme_starts_with_counts_and_links_every_claim_page(quick_report):
+def test_readme_starts_with_findings_then_counts_and_links_every_claim_page(quick_report):
     text = (quick_report.path / "README.md").read_text()
-    assert text.index("## Verdict counts") < text.index("## Claims")
+    order = ["## Findings", "## How to read this report", "## Verdict counts", "## Coverage",
+             "## Proof graph", "## Claims"]
+    assert [text.index(h) for h in order] == sorted(text.index(h) for h in order)
     for s in STATUSES:
-        assert f"| {s} |" in text
+        assert f"| {s} |" in text and f"* **{s}**: " in text  # counted and explained
     for c in quick_report.claims:
         assert f"](claims/{c['id']}.md)" in text
 
@@ -84,6 +82,10 @@ def test_readme_starts_with_counts_and_links_every_claim_page(quick_report):
 def test_erratum_page_names_the_corrected_form(quick_report):
     page = (quick_report.path / "claims" / "DC-C2.md").read_text()
     assert "Corrected form (verified instead): c_i = (−1)^i/2" in page
+    assert "* Why this verdict: " in page and "* Finding F-15 (impact **typo**)" in page
+    rates = (quick_report.path / "claims" / "DC-RATES.md").read_text()
+    assert "Sharper form (verified beside it): " in rates  # the loose bounds
+    assert "What the cited results give: " in rates  # the not-derived ones
 
 
 def test_two_runs_with_the_same_seed_agree_except_date_and_timings(quick_report, tmp_path):
@@ -102,11 +104,14 @@ def test_latex_escape_handles_specials_and_unicode():
 
 def test_tex_table_has_one_row_per_id_and_sub_check(quick_report):
     tex = (quick_report.path / "verdicts.tex").read_text()
-    rows = [ln for ln in tex.splitlines() if ln.endswith(r"\\") and "&" in ln]
+    findings, claims = tex.split(r"\end{longtable}")[:2]
+    rows = [ln for ln in claims.splitlines() if ln.endswith(r"\\") and "&" in ln]
     n = sum(1 + len(c["subchecks"]) for c in quick_report.claims)
     assert len(rows) == n
     assert r"ID & Location & Verdict & Evidence \\ \hline \endhead" in tex
-    assert tex.count(r"\begin{longtable}") == tex.count(r"\end{longtable}") == 1
+    frows = [ln for ln in findings.splitlines() if ln.startswith("F-")]
+    assert len(frows) == quick_report.data["counts"]["findings"]["shown"]
+    assert tex.count(r"\begin{longtable}") == tex.count(r"\end{longtable}") == 2
 
 
 def test_selecting_a_sub_check_keeps_only_it():
@@ -153,7 +158,8 @@ def test_load_restores_the_newest_complete_sibling_when_out_is_missing(tmp_path)
     out = tmp_path / "reports"
     _fake_report(tmp_path / f"reports.old-{pid}", seed=1, created_ns=10)
     _fake_report(tmp_path / f"reports.new-{pid}", seed=2, created_ns=20)
-    _fake_report(tmp_path / f"reports.new-{pid + 1}", seed=3, created_ns=30, complete=False)
+    # another dead process (pid + 1 may be a live process on a busy machine)
+    _fake_report(tmp_path / f"reports.new-{_dead_pid()}", seed=3, created_ns=30, complete=False)
     rep = rp.load_report(out)
     assert rep.data["reproducibility"]["seed"] == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["reports"]
@@ -248,6 +254,30 @@ def test_cli_list_shows_every_id():
         assert i in r.output
     data = json.loads(CliRunner().invoke(cli, ["list", "--json"]).output)
     assert {"DC-GLME", "DC-EX1", "DC-C2"} <= {c["id"] for c in data}
+
+
+def test_cli_list_names_every_catalogue_id_and_the_last_verdicts(quick_report):
+    r = CliRunner().invoke(cli, ["list", "--json", "--report", str(quick_report.path)])
+    assert r.exit_code == 0, r.output
+    rows = {c["id"]: c for c in json.loads(r.output)}
+    assert set(CATALOGUE_IDS) <= set(rows)
+    assert rows["DC-C2"]["verdict"] == "erratum" and rows["DC-C2"]["findings"] == [
+        {"id": "F-15", "grade": "typo"}]
+    unchecked = [i for i in CATALOGUE_IDS if not rows[i]["registered"]]
+    assert unchecked and all(rows[i]["verdict"] == "not checked" for i in unchecked)
+    text = CliRunner().invoke(cli, ["list", "--report", str(quick_report.path)]).output
+    assert "DC-L6        not checked" in text or "DC-L6" not in unchecked
+
+
+@pytest.mark.parametrize("ids, code", [(["DC-GLME"], 0), (["DC-C2.c"], 1),
+                                       (["DC-RATES.a", "DC-RATES.l"], 0)])
+def test_cli_check_exits_1_only_on_refuted_or_erratum(ids, code):
+    # DC-RATES.a is loose and .l not-derived: reported (with their findings), exit 0
+    r = CliRunner().invoke(cli, ["check", *ids, "--profile", "quick"])
+    assert r.exit_code == code, r.output
+    if ids[0] == "DC-RATES.a":
+        assert "[finding F-07 rate]" in r.output and "F-17   open" in r.output
+    assert "Exit status" in CliRunner().invoke(cli, ["check", "--help"]).output
 
 
 def test_cli_check_json_is_parseable():

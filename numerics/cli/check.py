@@ -9,42 +9,52 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+from pathlib import Path
 
 import click
 
 from numerics import report as rp
+from numerics.claims import shorten
 from numerics.cli.report import _context, _fail, _json_opt, _profile_opt, _seed_opt, _status_lines
 
-__all__ = ["cmd_list", "cmd_check"]
+__all__ = ["cmd_list", "cmd_check", "FAILING"]
+
+#: Verdicts that make ``lowrank check`` exit with status 1.
+FAILING = frozenset({"refuted", "erratum"})
 
 
 @click.command("list")
 @_json_opt
-def cmd_list(as_json):
-    """List the claims and their sub-checks (ID, location, title or printed statement).
+@click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=rp.DEFAULT_OUT, show_default=True,
+              help="Report whose verdicts and findings to show beside each ID.")
+def cmd_list(as_json, report_dir):
+    """List the catalogue and the claims: every catalogue ID (checked or not yet), the related
+    and extension IDs, their sub-checks, and the verdict and findings of the last report.
 
     \b
     Examples:
       lowrank list
-      lowrank list --json | jq '.[].id'
+      lowrank list --json | jq '.[] | select(.checked == false) | .id'
+      lowrank list --report /tmp/r
     """
-    claims = rp.all_claims().values()
+    rows = rp.listing(report_dir)
     if as_json:
-        click.echo(json.dumps([
-            {"id": c.id, "location": c.location, "title": c.title, "convention": c.convention,
-             "needs": c.needs,
-             "subchecks": [{"id": s.id, "location": s.location, "statement": s.statement}
-                           for s in c.subchecks]} for c in claims], indent=2,
-            ensure_ascii=False))
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    for c in claims:
-        click.echo(f"{c.id:<12} {c.location}: {c.title}")
-        for s in c.subchecks:
-            st = " ".join(s.statement.split())
-            click.echo(f"  {s.id:<12} {s.location}: {st[:90]}{'…' if len(st) > 90 else ''}")
+    for c in rows:
+        tag = f"[{', '.join(f['id'] + ' ' + f['grade'] for f in c['findings'])}]" \
+            if c["findings"] else ""
+        click.echo(f"{c['id']:<12} {c['verdict']:<13} {c['location']}: {c['title']} {tag}"
+                   .rstrip())
+        for s in c["subchecks"]:
+            click.echo(f"  {s['id']:<12} {s['verdict']:<13} {s['location']}: "
+                       f"{shorten(s['statement'], 90)}")
 
 
-@click.command("check")
+@click.command("check", epilog="Exit status: 0 if no sub-check is refuted or an erratum; 1 if "
+               "some sub-check is refuted or an erratum (the other verdicts, loose, notation, "
+               "not-derived, … exit 0); 2 on bad input (one line on stderr).")
 @click.argument("ids", nargs=-1, required=True, metavar="ID...")
 @_profile_opt
 @click.option("--activation", multiple=True, metavar="EXPR",
@@ -56,7 +66,8 @@ def cmd_list(as_json):
                    "instead of the profile's; with --seed, the same N and seed give the same "
                    "result. Shows progress and the worst case found.")
 def cmd_check(ids, profile, activation, as_json, seed, budget):
-    """Run some claims (or sub-checks) and print their verdicts; nothing is written.
+    """Run some claims (or sub-checks) and print their verdicts and the findings they show,
+    with impact grades; nothing is written.
 
     \b
     Examples:
@@ -65,6 +76,7 @@ def cmd_check(ids, profile, activation, as_json, seed, budget):
       lowrank check DC-GLME --json | jq '.claims[0].status'
       lowrank check DC-C3 --budget 100000 --seed 1     # a property-based worst-case search
       lowrank check DC-L25 --budget 2000000 --seed 1   # a frequency check with more draws
+      lowrank check DC-RATES --json | jq '.findings[] | select(.shown) | [.id, .grade]'
     """
     ctx = _context(profile, seed, activation)
     try:
@@ -99,3 +111,5 @@ def cmd_check(ids, profile, activation, as_json, seed, budget):
     else:
         for line in _status_lines(data):
             click.echo(line)
+    bad = {s["status"] for c in data["claims"] for s in c["subchecks"]} & FAILING
+    sys.exit(1 if bad else 0)

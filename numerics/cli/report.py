@@ -39,14 +39,31 @@ def _context(profile: str, seed: int | None, activation: tuple[str, ...]) -> Con
                    activations=tuple(activation))
 
 
+_CORR = {"erratum": "corrected", "loose": "sharper", "notation": "declared convention",
+         "not-derived": "cited results give"}
+
+
 def _status_lines(data: dict) -> list[str]:
+    """Verdict lines (claim, then its sub-checks with the findings they show), then the
+    findings of the run, most severe first."""
+    shown = [f for f in data.get("findings", []) if f["shown"]]
+    tags: dict[str, list[str]] = {}
+    for f in shown:
+        for s in f["subchecks"]:
+            tags.setdefault(s["id"], []).append(f"{f['id']} {f['grade']}")
     lines = []
     for c in data["claims"]:
         lines.append(f"{c['id']:<12} {c['status']:<13} {c['title']}")
         for r in c["subchecks"]:
-            extra = f"  [corrected: {r['corrected']}]" if r.get("corrected") else ""
+            extra = (f"  [{_CORR.get(r['status'], 'corrected')}: {r['corrected']}]"
+                     if r.get("corrected") else "")
             extra += f"  [reason: {r['reason']}]" if r.get("reason") else ""
+            extra += f"  [finding {', '.join(tags[r['id']])}]" if r["id"] in tags else ""
             lines.append(f"  {r['id']:<12} {r['status']:<13} {r['summary']}{extra}")
+    if shown:
+        lines += ["", "findings (impact, verdict, where):"]
+        lines += [f"  {f['id']:<6} {f['grade']:<9} {f['status']:<13} {f['where']}: "
+                  f"{f['printed']}" for f in shown]
     return lines
 
 
