@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from numerics import proofgraph as pg
+from numerics.claims import CORRECTED_AS
 
 __all__ = ["render", "svg_graph", "VERDICT_STYLE"]
 
@@ -314,12 +315,6 @@ def _coverage(data: dict) -> str:
             f"<th>status</th></tr>{rows}</table>{extra}")
 
 
-_LABEL = {"erratum": "Corrected form (verified instead)",
-          "loose": "Sharper form (verified beside it)",
-          "notation": "In the declared convention (verified)",
-          "not-derived": "What the cited results give"}
-
-
 def _claims(data: dict, folder: Path) -> str:
     out = []
     for c in data["claims"]:
@@ -332,8 +327,8 @@ def _claims(data: dict, folder: Path) -> str:
         for r in c["subchecks"]:
             extra = ""
             if r.get("corrected"):
-                extra += (f'<div><b>{_e(_LABEL.get(r["status"], "Corrected form"))}:</b> '
-                          f'{_e(r["corrected"])}</div>')
+                label = CORRECTED_AS.get(r["status"], "corrected form").capitalize()
+                extra += f'<div><b>{_e(label)}:</b> {_e(r["corrected"])}</div>'
             if r.get("why"):
                 extra += f'<div class="small"><b>Why this verdict:</b> {_e(r["why"])}</div>'
             if r.get("reason"):

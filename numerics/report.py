@@ -93,6 +93,7 @@ from numerics import findings as fd
 from numerics import html
 from numerics import proofgraph as pg
 from numerics.claims import (
+    CORRECTED_AS,
     MEANING,
     PROBLEM,
     SECTIONS,
@@ -462,14 +463,6 @@ def _cell(text: Any, limit: int | None = None) -> str:
     return _oneline(text, limit).replace("|", "\\|")
 
 
-#: How the report labels ``corrected`` for each verdict word.
-CORRECTED_LABEL = {"erratum": "Corrected form (verified instead)",
-                   "loose": "Sharper form (verified beside it)",
-                   "notation": "In the declared convention (verified)",
-                   "not-derived": "What the cited results give",
-                   "refuted": "Corrected form", "not-supported": "Corrected form"}
-
-
 def legend_lines() -> list[str]:
     """The meaning of every verdict word (worst first) and impact grade, as Markdown."""
     lines = ["Verdict words, worst first (an ID shows the worst of its sub-checks):", ""]
@@ -613,7 +606,7 @@ def render_claim(c: dict[str, Any], seconds: dict[str, float],
                   f"* Verdict: **{r['status']}** ({MEANING[r['status']]})",
                   f"* Evidence: {r['summary']}"]
         if r.get("corrected"):
-            lines.append(f"* {CORRECTED_LABEL.get(r['status'], 'Corrected form')}: "
+            lines.append(f"* {CORRECTED_AS.get(r['status'], 'corrected form').capitalize()}: "
                          f"{r['corrected']}")
         if r.get("why"):
             lines.append(f"* Why this verdict: {r['why']}")
@@ -657,10 +650,6 @@ def latex_escape(text: str) -> str:
     '50\\\\% of $\\\\sigma$\\\\_1 \\\\& \\\\{x\\\\} $\\\\le$ 2\\\\textasciicircum{}k'
     """
     return "".join(_LATEX_SPECIAL.get(ch) or _LATEX_UNICODE.get(ch) or ch for ch in str(text))
-
-
-_TEX_CORR = {"erratum": "Corrected:", "loose": "Sharper:", "notation": "In the declared "
-             "convention:", "not-derived": "The cited results give:"}
 
 
 def render_tex(data: dict[str, Any]) -> str:
@@ -711,7 +700,8 @@ def _tex_rows(data: dict[str, Any]) -> list[str]:
                      rf"{latex_escape(_oneline(c['title'], 120))} \\")
         for r in c["subchecks"]:
             ev = _oneline(r["summary"], 200) + (
-                f" {_TEX_CORR.get(r['status'], 'Corrected:')} {r['corrected']}"
+                f" {CORRECTED_AS.get(r['status'], 'corrected form').capitalize()}: "
+                f"{r['corrected']}"
                 if r.get("corrected") else "")
             lines.append(rf"\quad {latex_escape(r['id'])} & {latex_escape(r['location'])} & "
                          rf"{latex_escape(r['status'])} & {latex_escape(ev)} \\")

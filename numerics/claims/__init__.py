@@ -40,6 +40,7 @@ __all__ = [
     "clean",
     "MODULES",
     "MEANING",
+    "CORRECTED_AS",
     "GOOD",
     "PROBLEM",
     "Declaration",
@@ -78,6 +79,16 @@ MEANING: dict[str, str] = {
                      "is against it",
     "erratum": "fails as printed; the corrected form named beside it is verified instead",
     "refuted": "fails as printed, and no correction was found",
+}
+
+#: What ``Verdict.corrected`` holds, by verdict word (how reports label it).
+CORRECTED_AS: dict[str, str] = {
+    "erratum": "corrected form (verified instead)",
+    "loose": "sharper form (verified beside it)",
+    "notation": "in the declared convention (verified)",
+    "not-derived": "what the cited results give",
+    "refuted": "corrected form",
+    "not-supported": "corrected form",
 }
 
 #: Verdicts that say a printed statement holds (possibly loosely or in a declared convention).

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from numerics import report as rp
-from numerics.claims import Context
+from numerics.claims import CORRECTED_AS, Context
 from numerics.cli.util import die
 
 __all__ = ["cmd_report"]
@@ -39,10 +39,6 @@ def _context(profile: str, seed: int | None, activation: tuple[str, ...]) -> Con
                    activations=tuple(activation))
 
 
-_CORR = {"erratum": "corrected", "loose": "sharper", "notation": "declared convention",
-         "not-derived": "cited results give"}
-
-
 def _status_lines(data: dict) -> list[str]:
     """Verdict lines (claim, then its sub-checks with the findings they show), then the
     findings of the run, most severe first."""
@@ -55,8 +51,8 @@ def _status_lines(data: dict) -> list[str]:
     for c in data["claims"]:
         lines.append(f"{c['id']:<12} {c['status']:<13} {c['title']}")
         for r in c["subchecks"]:
-            extra = (f"  [{_CORR.get(r['status'], 'corrected')}: {r['corrected']}]"
-                     if r.get("corrected") else "")
+            extra = (f"  [{CORRECTED_AS.get(r['status'], 'corrected form')}: "
+                     f"{r['corrected']}]" if r.get("corrected") else "")
             extra += f"  [reason: {r['reason']}]" if r.get("reason") else ""
             extra += f"  [finding {', '.join(tags[r['id']])}]" if r["id"] in tags else ""
             lines.append(f"  {r['id']:<12} {r['status']:<13} {r['summary']}{extra}")
