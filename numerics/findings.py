@@ -13,12 +13,13 @@ the worst grade it reaches through the proof graph (:func:`numerics.proofgraph.r
 nodes where it is printed. A finding of kind ``proof`` says the result survives by a route a
 check shows (``route``: sub-check IDs that must hold, or nodes whose statement must be
 established); until that check exists or holds, the finding is graded ``open``. A finding in an
-aside that no proof uses (``aside``) reaches nothing.
+aside that no proof uses (``aside``) reaches nothing, nor does one whose statement holds
+(``loose``, ``notation``): the proofs that use it stand.
 
 >>> [f.id for f in FINDINGS][:3]
 ['F-01', 'F-02', 'F-03']
 >>> len({s for f in FINDINGS for s in f.subchecks})
-27
+33
 """
 
 from __future__ import annotations
@@ -165,12 +166,44 @@ FINDINGS: tuple[Finding, ...] = (
       "they share a sign when k(Σλ_ic_i)(Σλ_iĉ_i) and kΣλ_i²c_iĉ_i do, not in general (18 of 123 "
       "draws mix signs)",
       "proof", "Lemma 6's proof does not use the sentence: Claim 1 bounds the even s = 0 terms "
-      "and the even s ≥ 1 terms carry ⟨c_λ, ĉ_λ⟩ alone; a check of Claim 1 and Lemma 6 shows "
-      "the route", route=("DC-C1", "DC-L6"), aside=True),
+      "and the even s ≥ 1 terms carry ⟨c_λ, ĉ_λ⟩ alone; a check of Lemma 6's statement shows "
+      "the route", route=("DC-L6",), aside=True),
     F("F-21", ("DC-D1.h",), "App. D.5.1, p.42 (ξ = 1)", ("DC-P7",),
       "specialising ξ = 1 in Prop. 4: h(m) = Σ_l (1/k)^{l+1} Σ_s …",
       "h(m) = 2Σ_l (1/k)^{l+1} Σ_s … (Prop. 4's factor 2, as printed on p.12)",
       "constant", "a factor 2 dropped at the start of Prop. 7's proof: its O(·) absorbs it"),
+    F("F-22", ("DC-C1.a",), "Claim 1, p.11", ("DC-C1",),
+      "sign(m)(2Σ_{l odd, s=1} … T(l, s) + 2Σ_{l>0 even, s=0} … T(l, s)) ≥ 0 w.p. "
+      "1 − exp{−2k/(eξ²)} (no powers of m)",
+      "with the powers m^l of p.41: sign(m)(2Σ_{l odd, s=1} … T(l, 1)m^l + 2Σ_{l>0 even, s=0} "
+      "… T(l, 0)m^l) ≥ 0 for all m ∈ [−1, 1], with that probability (exact, all sign pairs)",
+      "typo", "m^l dropped from both sums; Lemma 6's proof uses the form with m^l"),
+    F("F-23", ("DC-C1.b",), "Claim 1 restated, end of its proof, p.41", ("DC-C1",),
+      "the same event with 2Σ_{l even, s=0} (l = 0 included)",
+      "with l > 0 even, as the proof starts on p.40 (the l = 0 term is the constant "
+      "k(Σλ_ic_i)(Σλ_iĉ_i), of either sign)",
+      "typo", "the summation range of the even terms"),
+    F("F-24", ("DC-C3.c",), "proof of Cor. 27, p.37", ("Cor. 27",),
+      "‖Q‖²_F ≥ max{ζ, kq²_min}",
+      "‖Q‖²_F ≥ max{ζ, kq⁴_min} (Q = q²I with q² < 1 is a counterexample); splitting the "
+      "eigenvalues at s_i² ≥ ‖Q‖²_F still gives Cor. 27's 2(q²_max/q²_min)k^{−1/2}",
+      "proof", "a step of the proof fails; Cor. 27's bound holds (DC-C3.b searches for a "
+      "counterexample and finds none)", route=("DC-C3.b",)),
+    F("F-25", ("DC-P29.d",), "App. D.3.2, p.38 (h(0) and Eq. 12)", ("DC-P29",),
+      "at ξ = 1, h(0) = Σ_{i,j} λ_iλ_jc_iĉ_j Σ_s (s+1)μ_{s+1}(σ)²(k/(k+1))^{s+1}⟨w_i, w_j⟩^s "
+      "= f(b, b̂)",
+      "h(0) = 2f(b, b̂) (Prop. 4's factor 2)",
+      "typo", "anti-concentration of f relative to ‖f‖₂ does not see the factor"),
+    F("F-26", ("DC-C4.b",), "Claim 4, p.38", ("DC-C4",),
+      "Ω(λ²_min/k) ≤ ‖f‖₂ ≤ O(λ²_max)",
+      "both hold; the diagonal gives the sharper ‖f‖₂ ≥ rK′(r)λ²_min/√k (‖f‖₂/(λ²_min/k) "
+      "grows like k)",
+      "rate", "true but loose by a factor √k in the lower bound"),
+    F("F-27", ("DC-C4.c",), "proof of Claim 4, p.38", ("DC-C4",),
+      "Σ_i Q_ii² ≥ (Σ_s (s+1)/2^s μ_{s+1}(σ)²)² λ⁴_min/k",
+      "with 2^{s+1}: ≥ (Σ_s (s+1)μ_{s+1}(σ)²/2^{s+1})² λ⁴_min/k; Claim 4's Ω(λ²_min/k) is "
+      "unaffected",
+      "constant", "the constant of the lower bound changes by a factor 4"),
 )
 
 
@@ -207,7 +240,11 @@ def _row(f: Finding, verdicts: Mapping[str, str], states: Mapping[str, dict], G,
     if f.kind == "open" and route_shown(f.route, verdicts, states):
         own = "proof"
         why += " — graded proof: a check of the statement (" + ", ".join(f.route) + ") holds"
-    reached = {} if f.aside else pg.reach(G, [n for n in f.nodes if n in G], own, states)
+    # a statement that holds (loosely, or in a declared convention) passes nothing to the
+    # proofs that use it; an aside is used by none
+    holds = bool(shown) and all(subs[s] in GOOD for s in shown)
+    reached = {} if f.aside or holds else pg.reach(G, [n for n in f.nodes if n in G], own,
+                                                   states)
     grade = pg.grade_max([own, *reached.values()])
     return {
         "id": f.id, "classified": classified, "shown": bool(shown),
