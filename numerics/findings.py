@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from numerics import proofgraph as pg
 from numerics.claims import GOOD, PROBLEM, worst
 
-__all__ = ["Finding", "FINDINGS", "UNCLASSIFIED_KIND", "evaluate", "route_shown"]
+__all__ = ["Finding", "FINDINGS", "UNCLASSIFIED_KIND", "evaluate", "route_shown",
+           "sub_locations"]
 
 
 @dataclass(frozen=True)
@@ -259,8 +260,16 @@ def _row(f: Finding, verdicts: Mapping[str, str], states: Mapping[str, dict], G,
     }
 
 
+def sub_locations() -> dict[str, str]:
+    """Every registered sub-check's printed location (to tell checks of a proof step)."""
+    from numerics.claims import registry  # the claim modules, imported once
+
+    return {s.id: s.location for c in registry().values() for s in c.subchecks}
+
+
 def evaluate(verdicts: Mapping[str, str], states: Mapping[str, dict] | None = None,
-             findings: tuple[Finding, ...] = FINDINGS) -> list[dict]:
+             findings: tuple[Finding, ...] = FINDINGS,
+             locations: Mapping[str, str] | None = None) -> list[dict]:
     """The findings of a run, from its verdicts (``{sub-check ID: status}``; sub-checks not run
     are absent): every finding of :data:`FINDINGS` with ``shown``/``ran`` flags and its grade,
     then one unclassified row per problem verdict that no finding lists. Sorted by the
@@ -271,7 +280,9 @@ def evaluate(verdicts: Mapping[str, str], states: Mapping[str, dict] | None = No
     [('F-17', 'open'), ('F-?:DC-X.a', 'result')]
     """
     G = pg.graph()
-    states = states if states is not None else pg.node_states(verdicts)
+    if states is None:
+        locs = locations if locations is not None else sub_locations()
+        states = pg.node_states(verdicts, locations=locs)
     rows = [_row(f, verdicts, states, G) for f in findings]
     listed = {s for f in findings for s in f.subchecks}
     for sid, v in verdicts.items():

@@ -238,14 +238,17 @@ def svg_graph(data: dict) -> str:
     out.append("</g>")
     for key, n in nodes.items():
         x, y0 = xy[key]
-        fill, stroke, tag = VERDICT_STYLE.get(n["verdict"], VERDICT_STYLE["unchecked"])
+        # colour and tag: the verdict on the statement; a third line: on its derivation
+        check = n["kind"] == "check"  # a check node: its own verdict, not split
+        shown = n["verdict"] if check else (n.get("statement_verdict") or "unchecked")
+        fill, stroke, tag = VERDICT_STYLE.get(shown, VERDICT_STYLE["unchecked"])
         tip = [f"{n['label']} ({n['key']}): {n['title']}, {n['page']}"]
         if n["printed_as"]:
             tip.append(f"cross-references print it as “{n['printed_as']}”")
-        tip.append(f"verdict {n['verdict']}" + (
-            "; statement established by a check" if n["established"] else
-            "; only its printed parameters are checked (bookkeeping), not its statement"
-            if n.get("scope") == "bookkeeping" else ""))
+        tip.append(f"statement: {shown}" + ("; established by a check" if n["established"]
+                                             else "") + (
+            f"; derivation (proof steps, parameters): {n['derivation_verdict']}"
+            if n.get("derivation_verdict") else ""))
         if printed_at.get(key):
             tip.append("findings printed here: " + ", ".join(printed_at[key]))
         if reached.get(key):
@@ -256,9 +259,10 @@ def svg_graph(data: dict) -> str:
                 f'font-weight="bold">{_e(label)}</text>'
                 f'<text x="{x + _W / 2:.1f}" y="{y0 + 29:.1f}" text-anchor="middle" '
                 f'font-size="10" fill="{stroke}">{_e(tag)}</text>')
-        if n.get("scope") == "bookkeeping":  # say so: the statement itself is not checked
+        if n.get("derivation_verdict") and not check:
+            dstroke, dtag = VERDICT_STYLE[n["derivation_verdict"]][1:]
             body += (f'<text x="{x + _W / 2:.1f}" y="{y0 + 41:.1f}" text-anchor="middle" '
-                     'font-size="8.5" fill="#555">rates only</text>')
+                     f'font-size="8.5" fill="{dstroke}">derivation {_e(dtag)}</text>')
         if key in claims:
             body = f'<a href="#claim-{_e(key)}">{body}</a>'
         out.append(f'<g class="node" data-id="{_e(key)}" data-verdict="{_e(n["verdict"])}" '
@@ -281,9 +285,10 @@ def _graph_section(data: dict) -> str:
     return (f"<p>{g['summary'].get('nodes', 0)} nodes, {g['summary'].get('edges', 0)} edges "
             f"“the proof of X uses Y” (arrow from X down to Y; dashed when the proof needs Y "
             f"without citing it); edges from {_e(per)}. Each node shows its verdict in colour "
-            f"and in words (○ unchecked: no check is about it yet; “rates only”: only its "
-            f"printed parameters are checked against the results it cites, not its "
-            f"statement). Shapes: {_e(shapes)}. "
+            f"and in words: the verdict on its statement (○ unchecked: no check of the "
+            f"statement yet) and, on a third line, the verdict on its derivation (a printed "
+            f"step of its proof, or its printed parameters against the results it cites). "
+            f"Shapes: {_e(shapes)}. "
             "Hover a node or an edge for pages and what is used; click a checked node for its "
             f"evidence.</p><div class=\"graph\">{svg_graph(data)}</div>")
 

@@ -29,6 +29,7 @@ layers for the report's SVG drawing (used results below their users).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -352,10 +353,11 @@ CHECKS: dict[str, tuple[str, ...]] = {
 
 #: Sub-checks that are about another node than their claim's: sub-check → ((node, role), …).
 #: ``role`` is ``statement`` (the check tests the statement itself: exactly, by simulation or
-#: by frequencies) or ``bookkeeping`` (it tests the printed parameters against the results a
-#: proof cites). Every sub-check is also about its own claim's node.
+#: by frequencies) or ``derivation`` (it tests a printed step of the proof, or the printed
+#: parameters against the results the proof cites). Every sub-check is also about its own
+#: claim's node (:func:`nodes_of`).
 SUBCHECK_NODES: dict[str, tuple[tuple[str, str], ...]] = {
-    **{f"DC-RATES.{a}": ((n, "bookkeeping"),) for a, n in (
+    **{f"DC-RATES.{a}": ((n, "derivation"),) for a, n in (
         ("a", "DC-T11"), ("b", "DC-T11"), ("p", "DC-T11"),
         ("c", "DC-T12"), ("d", "DC-T12"), ("g", "DC-T12"), ("q", "DC-T12"), ("r", "DC-T12"),
         ("u", "DC-T12"),
@@ -363,11 +365,24 @@ SUBCHECK_NODES: dict[str, tuple[tuple[str, str], ...]] = {
         ("h", "DC-T16W"), ("i", "DC-T16W"), ("l", "DC-T19"), ("o", "DC-L6"),
         ("j", "Thm. 1"), ("k", "Thm. 2"), ("m", "Thm. 3"), ("n", "Thm. 5"))},
     **{f"DC-P4-MC.{a}": (("DC-P4", "statement"),) for a in "abc"},
-    "DC-D1.f": (("Prop. 23", "bookkeeping"),),
-    "DC-D1.h": (("DC-P7", "bookkeeping"),),
+    "DC-D1.f": (("Prop. 23", "derivation"),),
+    "DC-D1.h": (("DC-P7", "derivation"),),
 }
-#: Claims whose own sub-checks are bookkeeping of other statements, not tests of their own.
-BOOKKEEPING: frozenset[str] = frozenset({"DC-RATES"})
+#: Sub-checks about another statement than their claim's node, instead of it (DC-C3 covers
+#: Claim 3 and Cor. 27).
+ELSEWHERE: dict[str, tuple[tuple[str, str], ...]] = {
+    "DC-C3.b": (("Cor. 27", "statement"),),
+    "DC-C3.c": (("Cor. 27", "derivation"),),
+}
+#: The role of a sub-check on its own claim's node where its location does not say it:
+#: Remark 9's argument for polynomials (DC-A6.d) and the p.38 display of h(0) that Prop. 29's
+#: proof starts from (DC-P29.d) are steps of derivations.
+OWN_ROLE: dict[str, str] = {"DC-A6.d": "derivation", "DC-P29.d": "derivation"}
+#: Claims whose own sub-checks are derivation checks of other statements.
+DERIVATION_CLAIMS: frozenset[str] = frozenset({"DC-RATES"})
+#: A sub-check located in a proof ("Claim 4's proof (p.38)", "proof of Thm. 12") checks a step
+#: of the derivation, not the statement.
+_IN_PROOF = re.compile(r"^[^;(]*?'s proof|^proof of", re.IGNORECASE)
 
 _BY_KEY = {n.key: n for n in NODES}
 
@@ -396,49 +411,59 @@ def graph() -> nx.DiGraph:
     return G
 
 
-def nodes_of(sub_id: str) -> tuple[tuple[str, str], ...]:
-    """The (node, role) pairs a sub-check is about: its claim's node, plus any in
-    :data:`SUBCHECK_NODES`.
+def nodes_of(sub_id: str, location: str = "") -> tuple[tuple[str, str], ...]:
+    """The (node, role) pairs a sub-check is about: its claim's node (role ``derivation`` if
+    the claim checks derivations, the sub-check's ``location`` is in a proof, or
+    :data:`OWN_ROLE` says so), plus any in :data:`SUBCHECK_NODES`; or only those of
+    :data:`ELSEWHERE`.
 
     >>> nodes_of("DC-RATES.l")
-    (('DC-RATES', 'bookkeeping'), ('DC-T19', 'bookkeeping'))
-    >>> nodes_of("DC-C2.a")
-    (('DC-C2', 'statement'),)
+    (('DC-RATES', 'derivation'), ('DC-T19', 'derivation'))
+    >>> nodes_of("DC-C4.c", "Claim 4's proof (p.38)"), nodes_of("DC-C4.b", "Claim 4 (p.38)")
+    ((('DC-C4', 'derivation'),), (('DC-C4', 'statement'),))
     """
+    if sub_id in ELSEWHERE:
+        return ELSEWHERE[sub_id]
     claim = sub_id.rsplit(".", 1)[0]
-    own = ((claim, "bookkeeping" if claim in BOOKKEEPING else "statement"),)
-    return own + SUBCHECK_NODES.get(sub_id, ())
+    deriv = claim in DERIVATION_CLAIMS or bool(_IN_PROOF.match(location or ""))
+    role = OWN_ROLE.get(sub_id, "derivation" if deriv else "statement")
+    return ((claim, role),) + SUBCHECK_NODES.get(sub_id, ())
 
 
-def node_states(verdicts: Mapping[str, str], keys: Iterable[str] | None = None) -> dict:
-    """Each node's state from sub-check verdicts (``{sub-check ID: status}``):
+def node_states(verdicts: Mapping[str, str], keys: Iterable[str] | None = None,
+                locations: Mapping[str, str] | None = None) -> dict:
+    """Each node's state from sub-check verdicts (``{sub-check ID: status}``; ``locations``
+    gives each sub-check's printed location, to tell checks of a proof step):
     ``verdict`` (the worst verdict of the sub-checks about it, or ``unchecked``),
-    ``established`` (some sub-check tests its statement, and all such say it holds: confirmed,
-    supported, loose or notation), ``scope`` (whether those sub-checks test the
-    ``statement``, only its ``bookkeeping``, or ``both``; None if there are none) and
-    ``subchecks``.
+    ``statement`` and ``derivation`` (the worst verdict of the sub-checks of each role, or
+    None), ``established`` (some sub-check tests its statement, and all such say it holds:
+    confirmed, supported, loose or notation), ``scope`` (``statement``, ``derivation``,
+    ``both`` or None) and ``subchecks``.
 
     >>> st = node_states({"DC-P4.a": "confirmed", "DC-RATES.l": "not-derived"})
     >>> st["DC-P4"]["established"], st["DC-T19"]["verdict"], st["DC-T19"]["established"]
     (True, 'not-derived', False)
     """
-    out = {k: {"verdict": "unchecked", "established": False, "scope": None, "subchecks": [],
-               "_stmt": []} for k in (keys if keys is not None else _BY_KEY)}
+    locations = locations or {}
+    out = {k: {"verdict": "unchecked", "statement": None, "derivation": None,
+               "established": False, "scope": None, "subchecks": [],
+               "_roles": {"statement": [], "derivation": []}}
+           for k in (keys if keys is not None else _BY_KEY)}
     for sid, status in verdicts.items():
-        for node, role in nodes_of(sid):
-            if node not in out:
-                continue
-            out[node]["subchecks"].append(sid)
-            if role == "statement":
-                out[node]["_stmt"].append(status)
+        for node, role in nodes_of(sid, locations.get(sid, "")):
+            if node in out:
+                out[node]["subchecks"].append(sid)
+                out[node]["_roles"][role].append(status)
     for st in out.values():
-        stmt = st.pop("_stmt")
+        roles = st.pop("_roles")
         if st["subchecks"]:
             st["verdict"] = worst(verdicts[s] for s in st["subchecks"])
-        st["established"] = bool(stmt) and all(s in GOOD for s in stmt)
-        if st["subchecks"]:
-            st["scope"] = ("statement" if len(stmt) == len(st["subchecks"]) else
-                           "bookkeeping" if not stmt else "both")
+            st["scope"] = ("both" if roles["statement"] and roles["derivation"] else
+                           "statement" if roles["statement"] else "derivation")
+        for role, got in roles.items():
+            st[role] = worst(got) if got else None
+        st["established"] = bool(roles["statement"]) and all(
+            s in GOOD for s in roles["statement"])
     return out
 
 

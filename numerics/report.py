@@ -391,15 +391,18 @@ def coverage(claims: list[dict], registered: list[str]) -> dict[str, Any]:
             "extension": extra.get("extension", []), "summary": n}
 
 
-def proof_graph(verdicts: dict[str, str]) -> dict[str, Any]:
-    """The proof graph with each node's verdict (``unchecked`` if no sub-check is about it),
-    whether its statement is established, and its place in the drawing's layers."""
-    G, states, pos = pg.graph(), pg.node_states(verdicts), pg.layout()
+def proof_graph(verdicts: dict[str, str], states: dict[str, dict]) -> dict[str, Any]:
+    """The proof graph with each node's verdict (``unchecked`` if no sub-check is about it;
+    also split into its statement's and its derivation's), whether its statement is
+    established, and its place in the drawing's layers."""
+    G, pos = pg.graph(), pg.layout()
     nodes = []
     for n in pg.NODES:
         st = states[n.key]
         nodes.append({"key": n.key, "label": n.label, "title": n.title, "kind": n.kind,
                       "page": n.page, "printed_as": n.printed_as, "verdict": st["verdict"],
+                      "statement_verdict": st["statement"],
+                      "derivation_verdict": st["derivation"],
                       "established": st["established"], "scope": st["scope"],
                       "subchecks": st["subchecks"],
                       "catalogue": n.key in IDS, "layer": pos[n.key][0],
@@ -423,7 +426,9 @@ def assemble(data: dict[str, Any], registered: list[str] | None = None) -> dict[
     counts = _counts(claims)
     counts["by_section"] = {sec: _counts([c for c in claims if c.get("section") == sec])
                             for sec in SECTIONS}
-    rows = fd.evaluate(verdicts)
+    locations = {r["id"]: r["location"] for c in claims for r in c["subchecks"]}
+    states = pg.node_states(verdicts, locations=locations)
+    rows = fd.evaluate(verdicts, states)
     shown = [r for r in rows if r["shown"]]
     counts["findings"] = {
         "shown": len(shown), "classified": sum(r["classified"] for r in shown),
@@ -434,7 +439,7 @@ def assemble(data: dict[str, Any], registered: list[str] | None = None) -> dict[
     data["findings"] = sorted(rows, key=_finding_order)
     data["coverage"] = coverage(claims, registered if registered is not None
                                 else [c["id"] for c in claims])
-    data["graph"] = proof_graph(verdicts)
+    data["graph"] = proof_graph(verdicts, states)
     data["legend"] = {"verdicts": [{"word": s, "meaning": MEANING[s]}
                                    for s in reversed(STATUSES)],
                       "grades": [{"grade": g, "meaning": pg.GRADE_MEANING[g]}
@@ -549,14 +554,15 @@ def render_readme(data: dict[str, Any]) -> str:
             lines += [f"| [{r['id']}](claims/{r['id']}.md) | {_cell(r['where'])} | "
                       f"**{r['status']}** |" for r in cov[sec]]
     g = data["graph"]
-    unchecked = [n["label"] for n in g["nodes"] if n["verdict"] == "unchecked"
+    unchecked = [n["label"] for n in g["nodes"] if n["statement_verdict"] is None
                  and n["kind"] in ("result", "informal")]
     lines += ["", "## Proof graph", "",
               f"{g['summary']['nodes']} nodes (catalogue IDs, results without an ID, conditions, "
               f"assumptions, cited outside results) and {g['summary']['edges']} edges “the "
               "proof of X uses Y” with pages and what is used; edges from "
               + ", ".join(f"{pg.node(k).label} {v}" for k, v in g["summary"]["edges_from"].items())
-              + ". Drawn in [index.html](index.html). Results with no check about them yet: "
+              + ". Drawn in [index.html](index.html). Results whose statement no check tests "
+              "yet (some have their derivation checked): "
               + (", ".join(unchecked) or "none") + ".", "",
               "## Claims", ""]
     for sec in SECTIONS:

@@ -84,9 +84,9 @@ def test_an_established_user_stops_a_problem_at_grade_proof(G):
     held = pg.reach(G, ["DC-L28"], "result", pg.node_states({"DC-L6.a": "supported"}))
     assert held["DC-L6"] == "proof" and "DC-T11" not in held  # Thm. 11 uses L28 via L6 only
     assert held["DC-T13"] == "open"  # reached through Prop. 29 and Lemma 8
-    # a bookkeeping check (the rates) does not establish a statement
+    # a derivation check (the rates) does not establish a statement
     rates = pg.node_states({"DC-RATES.a": "confirmed", "DC-RATES.o": "confirmed"})
-    assert not rates["DC-T11"]["established"] and rates["DC-T11"]["scope"] == "bookkeeping"
+    assert not rates["DC-T11"]["established"] and rates["DC-T11"]["scope"] == "derivation"
 
 
 def _verdicts_of(report) -> dict[str, str]:

@@ -119,6 +119,7 @@ def cmd_report(profile, only, activation, out, as_json, seed, no_progress):
     else:
         for line in _status_lines(report.data):
             click.echo(line)
-        click.echo(f"report written to {report.path}/ (README.md, report.json, verdicts.tex)")
+        click.echo(f"report written to {report.path}/ (README.md, index.html, report.json, "
+                   "verdicts.tex)")
 
 
