@@ -86,6 +86,8 @@ def test_p29_flips_on_a_negative_coefficient():
     assert bad[0].status == "refuted" and bad[1].status == "refuted"
     wrong = dataclasses.replace(ac.PRINTED_LEMMA28, eps_power=Fraction(2))
     assert A.check_p29(Q, printed=wrong)[4].status == "not-supported"
+    assert A._p29c(Q, lam_power=1).status == "refuted"  # (q_max/q_min)² = λ_max/λ_min: wrong
+    assert A._p29d(Q, factor=2).status == "confirmed"  # p.38 with Prop. 4's factor 2
 
 
 def test_c4_flips():

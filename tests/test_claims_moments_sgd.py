@@ -18,6 +18,9 @@ def test_l17_verdicts_and_power():
     strong = mo.L17Printed(k_shift=2.0)  # every rate k² too small
     assert mo._l17c(Q, strong, None).status == "not-supported"
     assert mo._l17d(Q, strong).status == "not-supported"
+    fixed = mo.L17Printed(p33="corrected", p34_projected=True)  # the corrected formulas
+    assert mo._l17a(Q, fixed).status == "confirmed"
+    assert mo._l17b(Q, fixed).status == "confirmed"
 
 
 def test_moment_sample_matches_full_dimension():

@@ -88,6 +88,7 @@ def test_l6_power():
 
 def test_p7_power():
     assert sc.check_p7(Q, printed=sc.Prop7Printed(extra=1.0))[1].status == "not-supported"
+    assert sc._p7a(Q, sc.Prop7Printed(sum_k_power=1)).status == "refuted"
 
 
 def test_l8_power():

@@ -1029,14 +1029,14 @@ def _p29b(ctx: Context, coefficients: dict | None, progress=None) -> Verdict:
                    f"{-worst:.1e})", **common)
 
 
-def _p29c(ctx: Context) -> Verdict:
+def _p29c(ctx: Context, lam_power: int = 2) -> Verdict:
     t0 = time.perf_counter()
     k = sp.Symbol("k", positive=True)
     lam = sp.symbols("lambda1:4", positive=True)
     r = k / (k + 1)
     Kp1 = sp.Symbol("Kprime_r", positive=True)  # K′(r) > 0
     diag = [l_**2 / k * r * Kp1 for l_ in lam]  # Q_ii = (λ_i²/k)·rK′(r·1)
-    ok = all(sp.simplify(diag[i] / diag[j] - lam[i] ** 2 / lam[j] ** 2) == 0
+    ok = all(sp.simplify(diag[i] / diag[j] - (lam[i] / lam[j]) ** lam_power) == 0
              for i in range(3) for j in range(3))
     return Verdict(P29_SUB[2].id, "confirmed" if ok else "refuted",
                    summary="Q_ii = (λ_i²/k)·rK′(r) for unit w_i, so (q_max/q_min)² = "
@@ -1047,7 +1047,7 @@ def _p29c(ctx: Context) -> Verdict:
                    seconds=round(time.perf_counter() - t0, 3))
 
 
-def _p29d(ctx: Context) -> Verdict:
+def _p29d(ctx: Context, factor: int = 1) -> Verdict:
     from theory import population
     t0 = time.perf_counter()
     G = sp.Matrix([[1, sp.Rational(1, 3), 0], [sp.Rational(1, 3), 1, sp.Rational(-1, 4)],
@@ -1062,8 +1062,9 @@ def _p29d(ctx: Context) -> Verdict:
         Qt = ac.q_tilde_series(G, ac.kappa(act, 7), k)
         f = sum(b[i] * bh[j] * sp.Rational(lam[i] * lam[j], k) * Qt[i, j]
                 for i in range(k) for j in range(k))
-        h_p38 = sum(lam[i] * lam[j] * c[i] * ch[j] * Qt[i, j] for i in range(k) for j in range(k))
-        ok_f &= sp.simplify(h_p38 - f) == 0
+        h_p38 = factor * sum(lam[i] * lam[j] * c[i] * ch[j] * Qt[i, j]  # p.38: factor 1
+                             for i in range(k) for j in range(k))
+        ok_f &= sp.simplify(h_p38 - factor * f) == 0
         ok_h &= sp.simplify(h0 - h_p38) == 0
         rows.append({"σ": act, "Prop. 4's h(0)": sp.nsimplify(h0), "p.38's h(0)":
                      sp.nsimplify(h_p38), "Eq. 12 f(b, b̂)": sp.nsimplify(f),

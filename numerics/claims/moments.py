@@ -39,7 +39,8 @@ class L17Printed:
     multiplies every rate by ``k^{−k_shift}`` (0 as printed; a test makes them too strong)."""
 
     k_shift: float = 0.0
-    grad_factor: str = "p.33"  # which per-sample formula to test as printed
+    p33: str = "printed"  # "corrected": test the App. B form instead (a test's flip)
+    p34_projected: bool = False  # True: the p.34 formula with Π⊥_span(W) (a test's flip)
 
     def variance(self, k, xi, lam_max=1.0):
         """Lemma 17.1: λ⁴_max k³ξ² min{k, 4ξ²}/(k + ξ²) (the p-th root of the 2p-th moment)."""
@@ -97,11 +98,11 @@ def _instance(rng, k: int, d: int, xi: float, act: str, convention: str):
     return inst, uhat_at(inst, 0.3, rng)
 
 
-def _l17a(ctx: Context) -> Verdict:
+def _l17a(ctx: Context, printed: L17Printed = PRINTED_L17) -> Verdict:
     t0 = time.perf_counter()
     rng = np.random.default_rng([ctx.seed, 0x17, 1])
     rows, ok_pr, ok_co = [], True, True
-    for conv in ("appB", "normalised"):
+    for conv in (("appB", "normalised") if printed.p33 == "printed" else ("appB",)):
         for act in ("relu", "erf"):
             for k, xi in ((4, 1.0), (6, 2.0)):
                 inst, uh = _instance(rng, k, 12, xi, act, conv)
@@ -113,11 +114,12 @@ def _l17a(ctx: Context) -> Verdict:
                 kap = k / (k + xi**2)
                 dsig = inst.activation.df
                 arg_pr = kap * ((inst.W + np.outer(inst.c, inst.u)) @ x)
-                printed = 2 * e * float((inst.lam * inst.chat) @ dsig(arg_pr)) * x / kap
                 rows_hat = inst.student_rows(uh)
                 corr = -2 * kap * e * float((inst.lam * inst.chat) @ dsig(rows_hat @ x)) * x
+                printed_v = (2 * e * float((inst.lam * inst.chat) @ dsig(arg_pr)) * x / kap
+                             if printed.p33 == "printed" else corr)
                 r_pr, r_co = (float(np.linalg.norm(a - G) / np.linalg.norm(G))
-                              for a in (printed, corr))
+                              for a in (printed_v, corr))
                 ok_pr &= r_pr < 1e-5
                 if conv == "appB":
                     ok_co &= r_co < 1e-5
@@ -144,7 +146,7 @@ def _l17a(ctx: Context) -> Verdict:
     return Verdict(L17_SUB[0].id, "refuted", summary="no form matches", **common)
 
 
-def _l17b(ctx: Context) -> Verdict:
+def _l17b(ctx: Context, printed: L17Printed = PRINTED_L17) -> Verdict:
     t0 = time.perf_counter()
     rng = np.random.default_rng([ctx.seed, 0x17, 2])
     rows, ok_lit, ok_proj = [], True, True
@@ -157,15 +159,16 @@ def _l17b(ctx: Context) -> Verdict:
             Pw = np.eye(inst.d) - inst.W.T @ np.linalg.solve(inst.W @ inst.W.T, inst.W)
             s = float(inst.lam * xi * inst.chat / np.sqrt(1 + xi**2 * inst.chat**2)
                       @ inst.activation.df(inst.student_rows(uh) @ x))
-            printed = P @ x * s
+            printed_v = (P @ Pw @ x if printed.p34_projected else P @ x) * s
             true = P @ Pw @ G  # p.8: ∇̂ = (I − ûûᵀ)Π⊥_{span W}∇
-            r_lit = float(np.linalg.norm(printed - true) / np.linalg.norm(true))
+            r_lit = float(np.linalg.norm(printed_v - true) / np.linalg.norm(true))
             r_proj = float(np.linalg.norm(P @ Pw @ x * s - true) / np.linalg.norm(true))
             ok_lit &= r_lit < 1e-5
             ok_proj &= r_proj < 1e-5
             rows.append({"σ": act, "k": k, "ξ": xi, "relative error, printed": r_lit,
                          "relative error with Π⊥_span(W)": r_proj,
-                         "‖printed‖/‖∇̂f̂‖": float(np.linalg.norm(printed) / np.linalg.norm(true))})
+                         "‖printed‖/‖∇̂f̂‖": float(np.linalg.norm(printed_v)
+                                                 / np.linalg.norm(true))})
     common = dict(evidence={"rows": rows, "∇̂": "p.8: ∇̂L = (I − ûûᵀ)∇̃L with ∇̃ = "
                             "Π⊥_span(W)∇ (û ⊥ span W)"},
                   tolerance="relative error < 1e-5 (central differences)",
@@ -346,7 +349,8 @@ def check_l17(ctx: Context, printed: L17Printed = PRINTED_L17, figdir=None) -> l
     >>> [v.status for v in check_l17(Context(profile="quick"))]
     ['erratum', 'erratum', 'supported', 'supported']
     """
-    return _clean([_l17a(ctx), _l17b(ctx), _l17c(ctx, printed, figdir), _l17d(ctx, printed)])
+    return _clean([_l17a(ctx, printed), _l17b(ctx, printed), _l17c(ctx, printed, figdir),
+                   _l17d(ctx, printed)])
 
 
 L17 = register(Claim(
