@@ -139,7 +139,7 @@ def prediction(inst: Instance, m: float) -> tuple[float, float, float] | None:
 
     if inst.convention not in ("normalised", "raw"):
         return None
-    hc = h_closed(float(m), inst.gram(), inst.lam, inst.c, inst.chat, inst.xi, inst.act,
+    hc = h_closed(float(m), inst.gram(), inst.lam, inst.c, inst.chat, inst.xi, inst.activation,
                   inst.convention)
     s = math.sqrt(max(0.0, 1.0 - m * m))
     return -hc.value * s, hc.error * s, hc.value

@@ -177,7 +177,7 @@ class Reduced:
     def h(self) -> Callable:
         """Prop. 4's h(m) (:func:`theory.population.hfun`, the instance's convention)."""
         i = self.inst
-        return hfun(self.G, i.lam, i.c, i.chat, i.xi, i.act, i.convention)
+        return hfun(self.G, i.lam, i.c, i.chat, i.xi, i.activation, i.convention)
 
     @cached_property
     def h0_sign(self) -> float:

@@ -352,8 +352,9 @@ def glm_instance(rng: np.random.Generator, *, d: int, k: int, act: str,
     """
     ones = np.ones(k)
     u = uniform_sphere(rng, 1, d)[0]
-    return Instance(d, k, math.sqrt(k), str(act), np.zeros((k, d)), ones / k, ones / math.sqrt(k),
-                    ones / math.sqrt(k), u, convention, meta={"built": "glm"})
+    return with_activation(Instance(d, k, math.sqrt(k), source_text(act), np.zeros((k, d)),
+                                    ones / k, ones / math.sqrt(k), ones / math.sqrt(k), u,
+                                    convention, meta={"built": "glm"}), act)
 
 
 def make_instance(rng: np.random.Generator, *, d: int, k: int, xi: float, act: str,
@@ -370,7 +371,7 @@ def make_instance(rng: np.random.Generator, *, d: int, k: int, xi: float, act: s
     >>> inst.meta["features"], round(float(np.linalg.norm(inst.c)), 12)
     ('separated', 1.0)
     """
-    get(act)  # validates the activation (typed text goes through the whitelist parser)
+    resolved = get(act)  # validates typed text (whitelist parser); an Activation passes through
     if isinstance(features, str) and features == "glm":
         inst = glm_instance(rng, d=d, k=k, act=act, convention=convention)
         inst.meta.update({"features": "glm", "seed": seed})
@@ -383,7 +384,23 @@ def make_instance(rng: np.random.Generator, *, d: int, k: int, xi: float, act: s
     meta = {"features": features if isinstance(features, str) else "array",
             "lam": lam if isinstance(lam, str) else "array", "c": c, "alpha": alpha,
             "seed": seed, "built": "make_instance"}
-    return Instance(d, k, xi, str(act), W, lam_v, c_v, chat_v, u, convention, meta)
+    return with_activation(Instance(d, k, xi, source_text(resolved), W, lam_v, c_v, chat_v, u,
+                                    convention, meta), resolved)
+
+
+def source_text(act) -> str:
+    """The text saved for an activation: what :func:`theory.activations.get` accepts back (the
+    name or the typed input), never ``str(expr)``, which the whitelist may refuse."""
+    a = get(act)
+    return a.source if a.source is not None else str(act)
+
+
+def with_activation(inst: Instance, act) -> Instance:
+    """``inst`` with its activation set to the parsed object ``act`` (no re-parsing later)."""
+    a = get(act)
+    inst.act = source_text(a)
+    inst.__dict__["activation"] = a  # the cached_property's slot
+    return inst
 
 
 _features = features

@@ -149,7 +149,8 @@ def population_ode(inst, variant: str, m0: float, lr: float, steps: np.ndarray, 
         reason = f"no h(m) from theory in the {inst.convention} convention"
     if reason:
         return {"defined": False, "reason": "no ODE: " + reason}
-    h = hfun(inst.gram(), inst.lam, inst.c, inst.chat, inst.xi, inst.act, inst.convention)
+    h = hfun(inst.gram(), inst.lam, inst.c, inst.chat, inst.xi, inst.activation,
+             inst.convention)
     # endpoints pulled in by 1e-12 so rounding cannot push a correlation past 1 (arcsin)
     grid = np.linspace(-1.0, 1.0, 4001)
     table = np.asarray(h(grid * (1 - 1e-12)), float)

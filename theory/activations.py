@@ -26,6 +26,7 @@ theory.activations.ActivationError: unknown function '__import__' at column 1 (a
 from __future__ import annotations
 
 import ast
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -78,6 +79,10 @@ class Activation:
     point_mass_derivative: bool = False
     numpy_impl: Callable[[np.ndarray], np.ndarray] | None = field(default=None, repr=False)
     numpy_deriv: Callable[[np.ndarray], np.ndarray] | None = field(default=None, repr=False)
+    #: Text that :func:`get` turns back into this activation (the name or the typed input);
+    #: None for activations built in code. Saved with instances instead of ``str(expr)``,
+    #: which the whitelist may refuse (``Piecewise(... x < 0 ...)``, big rationals).
+    source: str | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         return self.name
@@ -136,6 +141,32 @@ class Activation:
                 "the gradient-based parts (h(m), SGD engines) need an a.e.-differentiable σ "
                 "without jumps (Assumption 6.1)"
             )
+
+
+def exact_kinks(expr: sp.Expr) -> list[sp.Expr]:
+    """Exact real points where a Max/Min/Abs/Heaviside/sign/Piecewise of ``expr`` switches,
+    for switching arguments that are polynomials of degree ≤ 2 in x (others are skipped: a
+    certified quadrature finds them by bisection, more slowly). Sorted, without repeats.
+
+    >>> exact_kinks(sp.Max(X - 1, 0) + sp.Abs(X**2 - 2) + sp.Max(X, 2, 3 - X))
+    [-sqrt(2), 1, sqrt(2), 3/2, 2]
+    """
+    args: list[sp.Expr] = []
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Piecewise):
+            for _, cond in node.args:
+                args += [r.lhs - r.rhs for r in cond.atoms(sp.core.relational.Relational)]
+        elif isinstance(node, (sp.Max, sp.Min)):
+            a = node.args
+            args += [a[i] - a[j] for i in range(len(a)) for j in range(i + 1, len(a))]
+        elif isinstance(node, (sp.Abs, sp.Heaviside, sp.sign)):
+            args.append(node.args[0])
+    pts: set[sp.Expr] = set()
+    for a in args:
+        if a.has(X) and a.is_polynomial(X) and sp.Poly(a, X).degree() <= 2:
+            for r in sp.roots(sp.Poly(a, X), filter="R"):
+                pts.add(sp.nsimplify(r) if r.is_Float else r)
+    return sorted(pts, key=lambda t: float(t))
 
 
 def _linear_roots(e: sp.Expr) -> list[float]:
@@ -336,10 +367,10 @@ def get(spec: str | Activation) -> Activation:
         raise ActivationError(f"an activation is a name or an expression, not {kind}")
     key = spec.strip()
     if key in _FACTORIES:
-        return _FACTORIES[key]()
+        return dataclasses.replace(_FACTORIES[key](), source=key)
     fam = _hermite_family(key) if key.isascii() else None
     if fam is not None:
-        return fam
+        return dataclasses.replace(fam, source=key)
     return parse(spec)
 
 
@@ -456,7 +487,8 @@ def parse(text: str, name: str | None = None) -> Activation:
         raise ActivationError("the activation does not depend on x")
     _check_growth(expr)
     _check_real_finite(expr)
-    return Activation(name or text.strip(), expr, point_mass_derivative=_has_jump(expr))
+    return Activation(name or text.strip(), expr, point_mass_derivative=_has_jump(expr),
+                      source=text.strip())
 
 
 class _Builder:

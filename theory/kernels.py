@@ -2,32 +2,29 @@
 
 For standard Gaussians a, b with correlation ρ, Mehler's formula and μ_{p−1}(σ') = √p μ_p(σ) give
 
-    K(ρ)  = Σ_p μ_p² ρ^p,          K'(ρ) = Σ_p p μ_p² ρ^{p−1} = dK/dρ,
+    K(ρ)  = Σ_p μ_p² ρ^p,          K'(ρ) = Σ_p p μ_p² ρ^{p−1} = Σ_q μ_q(σ')² ρ^q = dK/dρ,
 
-with μ_p(σ) = E[σ(g) h_p(g)], h_p = He_p/√(p!) (model.md, "Hermite"). K' is the kernel in the
-closed form of h(m) (model.md, Prop. 4 in the *normalised rows* convention, unit variances).
-In the *raw rows* convention the pre-activations have variances N_i² ≠ 1, and h needs
-E[σ'(a)σ'(b)] at Var a = s1², Var b = s2², Cov(a, b) = c: :func:`Kprime_cov`, :func:`Kcov`.
+with μ_p(σ) = E[σ(g) h_p(g)], h_p = He_p/√(p!) (paper §1.1). K' is the kernel in the closed form
+of h(m) (Prop. 4, *normalised rows*: unit variances). In the *raw rows* convention the
+pre-activations have variances N_i² ≠ 1, and h needs E[σ'(a)σ'(b)] at Var a = s1², Var b = s2²,
+Cov(a, b) = c: :func:`Kprime_cov`, :func:`Kcov`.
 
-Routes, in order of preference (the ``method`` field of :class:`KValue` says which was used):
+Routes (``KValue.method``); every returned error is a proved bound:
 
-* ``"closed"``: a closed form, recognised from σ's expression (not its name):
-  - σ = β + γ·1[x>0] + p·relu(x) + q·relu(−x) (relu, abs, leaky_relu, step, sign, x, and any
-    mix): K is a bilinear form in (β, γ, p, q) on the Gram matrix of {1, 1[x>0], relu(x),
-    relu(−x)}, built from the arc-cosine kernels J0(ρ) = 1/4 + arcsin(ρ)/(2π) (degree 0) and
-    J1(ρ) = (√(1−ρ²) + (π − arccos ρ)ρ)/(2π) (degree 1), and E[1[a>0] relu(b)] = (1+ρ)/(2√(2π))
-    (linear in ρ: its ρ-derivative is E[δ(a)1[b>0]] = φ(0)/2). All positively homogeneous, so
-    general variances enter through ρ = c/(s1 s2) and the factors s1, s2.
-  - σ = α·erf(βx): E[erf(βa)erf(βb)] = (2/π) arcsin(2β²c/√((1+2β²s1²)(1+2β²s2²))) and, since
-    erf'(x) = (2/√π)e^{−x²} and E[e^{−β²(a²+b²)}] = det(I + 2β²Σ)^{−1/2},
-    E[σ'(a)σ'(b)] = (4/π)α²β²/√((1+2β²s1²)(1+2β²s2²) − 4β⁴c²).
-  - σ a polynomial: K and K' are polynomials in ρ from the exact μ_p; the general-variance forms
-    come from the Gaussian moment generating function (Isserlis/Wick), exactly.
-* ``"series"``: Σ_{p≤n} with μ_p from :func:`theory.hermite.mus`, with a truncation bound from
-  Parseval (E[σ²], E[σ'²] by mpmath.quad):
-  Σ_{p>n} μ_p²|ρ|^p ≤ |ρ|^{n+1}(E[σ²] − Σ_{p≤n} μ_p²) and
-  Σ_{p>n} p μ_p²|ρ|^{p−1} ≤ |ρ|^n (E[σ'²] − Σ_{p≤n} p μ_p²).
-* ``"quadrature"``: 2-D Gauss–Hermite for the general-variance forms without a closed form.
+* ``"closed"`` / ``"wick"``: a closed form recognised from σ's expression
+  (:mod:`theory.kernels_closed`: exponential polynomials through the Gaussian moment generating
+  function — Wick/Isserlis for polynomials, method ``"wick"`` —, the arc-cosine family of
+  piecewise polynomials with one kink at 0 — relu^n, abs, leaky relu, step, sign —, α·erf(βx)),
+  evaluated in ball arithmetic.
+* ``"series"``: Mehler's series with certified coefficients — for K the μ_p(σ), for K' the
+  coefficients μ_q(σ') **of σ' itself** (computed from σ', not from μ_p(σ) by Remark 10, so the
+  route shares no computed number with Prop. 4's series in μ_p(σ)); at general variances
+  ``E[f(a)f(b)] = Σ_p β_p(s1) β_p(s2) ρ^p``, ``β_p(s) = E[f(s g) h_p(g)]``, ρ = c/(s1 s2).
+  The tail is bounded by Cauchy–Schwarz and Parseval, valid for every |ρ| ≤ 1:
+  ``|Σ_{p≥N} β_p(s1)β_p(s2)ρ^p| ≤ |ρ|^N √(R_N(s1) R_N(s2))``,
+  ``R_N(s) = E[f(sg)²] − Σ_{p<N} β_p(s)²``, with E[f(sg)²] certified (exact when f² has an
+  exact route, else :func:`theory.gauss.second_moment`). At unit variance this is the bound
+  ``|ρ|^N (E[σ'²] − Σ_{q<N} μ_q(σ')²)`` for K'.
 
 >>> from theory.activations import get
 >>> closed_Kprime(get("relu"))
@@ -40,18 +37,20 @@ asin(rho)/(2*pi) + 1/4
 
 from __future__ import annotations
 
-import math
+import math  # noqa: F401 (doctests)
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import mpmath
 import numpy as np
 import sympy as sp
+from flint import arb, ctx
 
 from theory import hermite
 from theory.activations import Activation, ActivationError, X, get
+from theory.balls import acb_function, enclose
+from theory.kernels_closed import S1, S2, C, closed_cov
 
 __all__ = [
     "RHO",
@@ -71,26 +70,27 @@ __all__ = [
     "Kprime",
     "Kcov",
     "Kprime_cov",
+    "derivative_expr",
+    "norm2",
+    "scaled_coefficients",
 ]
 
 #: The correlation ρ of the unit-variance kernels.
 RHO = sp.Symbol("rho", real=True)
-#: Standard deviations and covariance of the general-variance kernels.
-S1 = sp.Symbol("s1", positive=True)
-S2 = sp.Symbol("s2", positive=True)
-C = sp.Symbol("c", real=True)
+
+#: Digits of the certified coefficients behind the float kernels (float64 needs 17).
+DPS = 20
 
 
 @dataclass(frozen=True)
 class KValue:
     """A kernel value with an absolute error bound and the route that produced it.
 
-    ``value`` and ``error`` are floats or arrays shaped like the argument. ``error`` is:
-    0 for ``"closed"`` and ``"wick"`` (exact formulas, only floating rounding, a few ulps);
-    a bound for ``"series"``: Parseval tail plus coefficient errors plus rounding, rigorous when
-    the μ_p are exact (theory.hermite's exact routes) and as reliable as mpmath.quad's error
-    estimates otherwise (E[σ²], E[σ'²] and quadrature-route μ_p);
-    an estimate |Q_n − Q_2n| for ``"quadrature"`` (reliable for smooth σ, not a proof).
+    ``value`` and ``error`` are floats or arrays shaped like the argument; ``error`` is a proved
+    bound on |true − value| in every route: ``"closed"``/``"wick"`` evaluate the exact formula in
+    ball arithmetic (the radius, plus the rounding of the ball's centre to float);
+    ``"series"`` adds the certified coefficients' radii, the Parseval tail bound and the
+    rounding, all in ball arithmetic (module docstring).
     """
 
     value: Any
@@ -182,140 +182,50 @@ def k_tail_bound(mu_bound_C: float, mu_bound_rho: float, n: int, rho: float) -> 
     return _tail_sum(mu_bound_C, 2 + 2 * mu_bound_rho, 0, n, r)
 
 
-# ---------------------------------------------------------------------------------------------
-# Recognising σ
-# ---------------------------------------------------------------------------------------------
-
-_Y = sp.Symbol("y", positive=True)
-
-
-def _relu_family(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr, sp.Expr, sp.Expr] | None:
-    """(β, γ, p, q) with σ = β + γ·1[x>0] + p·relu(x) + q·relu(−x) a.e., or None."""
-    try:
-        pos = sp.simplify(expr.subs(X, _Y))
-        neg = sp.simplify(expr.subs(X, -_Y))
-    except (TypeError, ValueError):  # pragma: no cover - sympy refusing a substitution
-        return None
-    coeffs = []
-    for e in (pos, neg):
-        if not e.is_polynomial(_Y):
-            return None
-        poly = sp.Poly(e, _Y)
-        if poly.degree() > 1 or poly.free_symbols - {_Y}:
-            return None
-        coeffs.append((poly.coeff_monomial(1), poly.coeff_monomial(_Y)))
-    (a_pos, p), (beta, q) = coeffs
-    return beta, a_pos - beta, p, q
-
-
-_WA = sp.Wild("alpha", exclude=[X, 0])
-_WB = sp.Wild("beta", exclude=[X, 0])
-
-
-def _erf_family(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
-    """(α, β) with σ = α·erf(βx), or None."""
-    m = expr.match(_WA * sp.erf(_WB * X))
-    if m is None or not (m[_WA].is_real and m[_WB].is_real):
-        return None
-    return m[_WA], m[_WB]
-
-
-def _J0(r: sp.Expr) -> sp.Expr:
-    """E[1[a>0]1[b>0]] at correlation r (arc-cosine kernel of degree 0)."""
-    return sp.Rational(1, 4) + sp.asin(r) / (2 * sp.pi)
-
-
-def _J1(r: sp.Expr) -> sp.Expr:
-    """E[relu(a)relu(b)] at unit variances and correlation r (arc-cosine kernel of degree 1).
-
-    Written with π − arccos r = π/2 + arcsin r, so that J1(r) and J1(−r) combine under expand.
-    """
-    return (sp.sqrt(1 - r**2) + (sp.pi / 2 + sp.asin(r)) * r) / (2 * sp.pi)
-
-
-def _relu_gram(s1: sp.Expr, s2: sp.Expr, c: sp.Expr) -> sp.Matrix:
-    """G_ij = E[e_i(a) e_j(b)] for e = (1, 1[x>0], relu(x), relu(−x)), Var a = s1², Var b = s2²."""
-    r = c / (s1 * s2)
-    k = 1 / sp.sqrt(2 * sp.pi)  # E[relu(g)] = φ(0)
-    return sp.Matrix([
-        [1, sp.Rational(1, 2), s2 * k, s2 * k],
-        [sp.Rational(1, 2), _J0(r), s2 * (1 + r) * k / 2, s2 * (1 - r) * k / 2],
-        [s1 * k, s1 * (1 + r) * k / 2, s1 * s2 * _J1(r), s1 * s2 * _J1(-r)],
-        [s1 * k, s1 * (1 - r) * k / 2, s1 * s2 * _J1(-r), s1 * s2 * _J1(r)],
-    ])
-
-
-def _gauss_moments_2d(n: int) -> dict[tuple[int, int], sp.Expr]:
-    """E[a^i b^j], i, j ≤ n (odd i + j: 0, omitted), (a, b) ~ N(0, [[S1², C], [C, S2²]])."""
-    t1, t2 = sp.symbols("t1 t2")
-    q = (S1**2 * t1**2 + 2 * C * t1 * t2 + S2**2 * t2**2) / 2
-    # exp(q) = Σ_k q^k/k!; the monomial t1^i t2^j has degree i + j = 2k.
-    mom: dict[tuple[int, int], sp.Expr] = {}
-    for k in range(n + 1):
-        terms = sp.Poly(sp.expand(q**k / sp.factorial(k)), t1, t2).terms()
-        for (i, j), coef in terms:
-            if i <= n and j <= n:
-                mom[(i, j)] = coef * sp.factorial(i) * sp.factorial(j)
-    return mom
-
-
-def _exact_mus_poly(act: Activation) -> list[sp.Expr]:
-    """Exact μ_0..μ_deg of a polynomial σ (theory.hermite's "polynomial" route)."""
-    return [c.value for c in hermite.mus(act, act.poly.degree())]
-
 
 # ---------------------------------------------------------------------------------------------
 # Closed forms
 # ---------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=256)
-def _closed_cov(expr: sp.Expr, derivative: bool) -> sp.Expr | None:
-    if expr.is_polynomial(X):
-        e = sp.diff(expr, X) if derivative else expr
-        poly = sp.Poly(e, X)
-        n = max(poly.degree(), 0)
-        mom = _gauss_moments_2d(n)
-        out = sp.Integer(0)
-        for (i,), ci in poly.terms():
-            for (j,), cj in poly.terms():
-                out += ci * cj * mom.get((i, j), 0)  # odd total degree: 0
-        return sp.expand(out)
-    fam = _relu_family(expr)
-    if fam is not None:
-        beta, gamma, p, q = fam
-        if derivative:
-            if gamma != 0:
-                return None  # a jump: σ' has a point mass
-            v = sp.Matrix([-q, p + q])  # σ' = −q + (p+q)·1[x>0] a.e.
-            g = _relu_gram(S1, S2, C)[:2, :2]
-        else:
-            v = sp.Matrix([beta, gamma, p, q])
-            g = _relu_gram(S1, S2, C)
-        return sp.expand((v.T * g * v)[0, 0])
-    fam = _erf_family(expr)
-    if fam is not None:
-        a, b = fam
-        d1, d2 = 1 + 2 * b**2 * S1**2, 1 + 2 * b**2 * S2**2
-        if derivative:
-            return 4 * a**2 * b**2 / (sp.pi * sp.sqrt(d1 * d2 - 4 * b**4 * C**2))
-        return 2 * a**2 / sp.pi * sp.asin(2 * b**2 * C / sp.sqrt(d1 * d2))
-    return None
+def derivative_expr(act: Activation) -> sp.Expr:
+    """σ' a.e. as an expression (the Dirac part of a jump dropped; callers refuse jumps)."""
+    if act.pieces is not None:
+        return act.dexpr
+    return sp.diff(act.expr, X).replace(sp.DiracDelta, lambda *_: sp.Integer(0))
+
+
+def _has_jump(a: Activation) -> bool:
+    if a.point_mass_derivative:
+        return True
+    from theory.hermite_exact import pieces_of
+
+    pieces = a.pieces if a.pieces is not None else pieces_of(a.expr)
+    if pieces is None:
+        return False
+    return any(sp.simplify(l2.subs(X, t) - l1.subs(X, t)) != 0
+               for (_, t, l1), (_, _, l2) in zip(pieces[:-1], pieces[1:], strict=True))
+
+
+def _asin_form(e: sp.Expr | None) -> sp.Expr | None:
+    """acos(r) written as π/2 − asin(r), so that unit-variance forms read as printed."""
+    if e is None:
+        return None
+    return sp.expand(e.replace(sp.acos, lambda r: sp.pi / 2 - sp.asin(r)))
 
 
 def closed_Kcov(act: Activation | str) -> sp.Expr | None:
     """E[σ(a)σ(b)] in closed form in (S1, S2, C): Var a = S1², Var b = S2², Cov = C, or None.
 
-    General variances: the *raw rows* convention (model.md, "Conventions"). Recognised: the
-    relu family (relu, abs, leaky_relu, step, sign and combinations), α·erf(βx), polynomials
-    (Isserlis/Wick, exact). Valid for |C| ≤ S1·S2.
+    General variances: the *raw rows* convention. Recognised: :mod:`theory.kernels_closed`.
+    Valid for |C| ≤ S1·S2.
 
     >>> closed_Kcov("erf")
     2*asin(2*c/(sqrt(2*s1**2 + 1)*sqrt(2*s2**2 + 1)))/pi
     >>> closed_Kcov("He2")
     2*c**2 + s1**2*s2**2 - s1**2 - s2**2 + 1
     """
-    return _closed_cov(get(act).expr, False)
+    return _asin_form(closed_cov(get(act).expr))
 
 
 def closed_Kprime_cov(act: Activation | str) -> sp.Expr | None:
@@ -329,14 +239,44 @@ def closed_Kprime_cov(act: Activation | str) -> sp.Expr | None:
     >>> closed_Kprime_cov("sign") is None
     True
     """
-    return _closed_cov(get(act).expr, True)
+    a = get(act)
+    if _has_jump(a):
+        return None
+    return _closed_prime(a.expr, a.pieces)
+
+
+@lru_cache(maxsize=256)
+def _closed_prime(expr, pieces):
+    a = Activation("σ", expr, pieces)
+    d = derivative_expr(a)
+    erf = _erf_prime(expr)
+    if erf is not None:
+        return erf
+    return _asin_form(closed_cov(d))
+
+
+def _erf_prime(expr: sp.Expr) -> sp.Expr | None:
+    """α·erf(βx): E[σ'(a)σ'(b)] = (4/π)α²β²/√((1+2β²s1²)(1+2β²s2²) − 4β⁴c²) (σ' is a
+    Gaussian bump: E[e^{−β²(a²+b²)}] = det(I + 2β²Σ)^{−1/2})."""
+    from theory.kernels_closed import _erf_family
+
+    fam = _erf_family(expr)
+    if fam is None:
+        return None
+    a, b = fam
+    d1, d2 = 1 + 2 * b**2 * S1**2, 1 + 2 * b**2 * S2**2
+    return 4 * a**2 * b**2 / (sp.pi * sp.sqrt(d1 * d2 - 4 * b**4 * C**2))
+
+
+def _unit(e: sp.Expr | None) -> sp.Expr | None:
+    return None if e is None else sp.expand(e.subs({S1: 1, S2: 1}).subs(C, RHO))
 
 
 def closed_K(act: Activation | str) -> sp.Expr | None:
     """K(ρ) = E[σ(a)σ(b)] at unit variances in closed form in :data:`RHO`, or None.
 
-    Normalised rows convention (unit variances, model.md). For polynomials this is Σ μ_p² ρ^p
-    with the exact Hermite coefficients; otherwise :func:`closed_Kcov` at S1 = S2 = 1, C = ρ.
+    Normalised rows convention (unit variances). For polynomials this is Σ μ_p² ρ^p with the
+    exact Hermite coefficients; otherwise :func:`closed_Kcov` at S1 = S2 = 1, C = ρ.
     Valid for |ρ| ≤ 1.
 
     >>> closed_K("relu")
@@ -348,9 +288,8 @@ def closed_K(act: Activation | str) -> sp.Expr | None:
     """
     a = get(act)
     if a.is_polynomial:
-        return kseries(_exact_mus_poly(a), RHO)
-    e = closed_Kcov(a)
-    return None if e is None else sp.expand(e.subs({S1: 1, S2: 1}).subs(C, RHO))
+        return kseries([c.value for c in hermite.mus(a, a.poly.degree())], RHO)
+    return _unit(closed_Kcov(a))
 
 
 def closed_Kprime(act: Activation | str) -> sp.Expr | None:
@@ -363,40 +302,64 @@ def closed_Kprime(act: Activation | str) -> sp.Expr | None:
     2*asin(rho)/pi
     >>> closed_Kprime("erf")
     4/(pi*sqrt(9 - 4*rho**2))
+    >>> closed_Kprime("sin(x)")
+    (exp(2*rho) + 1)*exp(-rho - 1)/2
     """
     a = get(act)
     if a.is_polynomial:
-        return kpseries(_exact_mus_poly(a), RHO)
-    e = closed_Kprime_cov(a)
-    return None if e is None else sp.expand(e.subs({S1: 1, S2: 1}).subs(C, RHO))
+        return kpseries([c.value for c in hermite.mus(a, a.poly.degree())], RHO)
+    e = _unit(closed_Kprime_cov(a))
+    return None if e is None else sp.simplify(e) if e.has(sp.exp) else e
 
 
 # ---------------------------------------------------------------------------------------------
-# Numerical values
+# Certified values
 # ---------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=256)
-def _lambdified(e: sp.Expr, args: tuple[sp.Symbol, ...]):
-    return sp.lambdify(args, e, modules="numpy")
+def _float_ball(v: arb) -> tuple[float, float]:
+    """(float centre, bound on |true − centre|) for a ball: radius + |mid − float(mid)|."""
+    f = float(v.mid())
+    err = v.rad() + abs(v.mid() - arb(f))
+    return f, float(arb(err.upper()).mid()) * (1 + 2**-50) if err != 0 else 0.0
 
 
-def _eval(e: sp.Expr, args: tuple[sp.Symbol, ...], *vals: Any) -> Any:
-    out = _lambdified(e, args)(*(np.asarray(v, dtype=float) for v in vals))
-    shape = np.broadcast(*(np.asarray(v) for v in vals)).shape
-    out = np.broadcast_to(np.asarray(out, dtype=float), shape)
-    return float(out) if out.ndim == 0 else out.copy()
+def _exactly(x: float) -> arb:
+    return arb(float(x))  # a binary float is an exact arb number
 
 
-def _zero_like(rho: Any) -> Any:
-    return 0.0 if np.ndim(rho) == 0 else np.zeros(np.shape(rho))
+def _acb(v):
+    from flint import acb
+
+    return acb(v)
 
 
-def _require_no_jump(a: Activation) -> None:
-    a.require_gradient()
-    fam = _relu_family(a.expr) if not a.is_polynomial else None
-    if fam is not None and fam[1] != 0:
-        raise ActivationError(f"activation '{a.name}' has a jump at 0, so σ' has a point mass")
+def enclose_sym(v: float) -> sp.Expr:
+    """A float as the exact sympy rational it is."""
+    return sp.Rational(float(v))
+
+
+def _eval_closed(e: sp.Expr, rho: Any, prec: int = 80) -> tuple[Any, Any]:
+    dummy = sp.Symbol("zz", real=True)
+    f = acb_function(e.subs(RHO, dummy), dummy)
+    vals = np.asarray(rho, dtype=float)
+    out = np.empty(vals.shape)
+    err = np.empty(vals.shape)
+    with ctx.workprec(prec):
+        for idx, r in np.ndenumerate(vals):
+            v = f(_acb(_exactly(r)), False).real
+            out[idx], err[idx] = _float_ball(v)
+    if vals.ndim == 0:
+        return float(out), float(err)
+    return out, err
+
+
+def _eval_closed_cov(e: sp.Expr, s1: float, s2: float, c: float, prec: int = 80):
+    sub = e.subs({S1: enclose_sym(s1), S2: enclose_sym(s2), C: enclose_sym(c)},
+                 simultaneous=True)
+    with ctx.workprec(prec):
+        v = enclose(sub)
+    return _float_ball(v)
 
 
 def _check_rho(rho: Any) -> None:
@@ -404,68 +367,106 @@ def _check_rho(rho: Any) -> None:
         raise ValueError("a correlation needs |rho| ≤ 1")
 
 
-def _second_moment(act: Activation, derivative: bool, dps: int) -> tuple[float, float]:
-    """E[σ(g)²] or E[σ'(g)²] (Parseval's totals for the tails) by mpmath.quad, and its error."""
-    e = act.dexpr if derivative else act.expr
-    pts = [-mpmath.inf, *sorted(set(act.kinks) | {0.0}), mpmath.inf]
-    with mpmath.workdps(dps):
-        f = sp.lambdify(X, e, modules="mpmath")
-        v, err = mpmath.quad(lambda x: f(x) ** 2 * mpmath.npdf(x), pts, error=True)
-    return float(v), float(err) + 4 * np.finfo(float).eps * abs(float(v))
+def _require_no_jump(a: Activation) -> None:
+    a.require_gradient()
+    if _has_jump(a):
+        raise ActivationError(f"activation '{a.name}' has a jump, so σ' has a point mass")
 
 
-_MOMENTS: dict[tuple[sp.Expr, int, int], tuple] = {}
+@lru_cache(maxsize=256)
+def _norm2_expr(f: sp.Expr, dps: int) -> arb:
+    from theory import gauss
+
+    sq = Activation("f²", sp.expand(f**2) if f.is_polynomial(X) else f**2)
+    try:
+        c = hermite.mus(sq, 0, dps)[0]
+        if c.exact:
+            with ctx.workprec(gauss.bits_for(dps) + 16):
+                return enclose(c.value)
+    except hermite.HermiteError:
+        pass
+    return gauss.second_moment(f, dps)
 
 
-def _moments(act: Activation, n: int, dps: int):
-    """(μ_0..μ_n, their errors, (E[σ²], err), (E[σ'²], err)), cached by σ's expression.
+def norm2(f: sp.Expr, dps: int = DPS) -> arb:
+    """E[f(g)²] as a ball (exact when f² has an exact Hermite route, else certified quadrature).
 
-    μ_p from :func:`theory.hermite.mus` (exact for polynomials, piecewise polynomials and the
-    erf family; mpmath quadrature otherwise, ~0.1 s per coefficient).
+    >>> norm2(sp.Max(X, 0)).str(5)
+    '0.500000000000000'
     """
-    key = (act.expr, n, dps)
-    if key not in _MOMENTS:
-        cs = hermite.mus(act, n, dps)
-        mu = np.array([float(c.approx) for c in cs])
-        # float rounding of the conversion, plus hermite's own error
-        err = np.array([float(c.error) for c in cs]) + np.finfo(float).eps * np.abs(mu)
-        tot = _second_moment(act, False, dps)
-        dtot = _second_moment(act, True, dps) if not act.point_mass_derivative else (np.nan,) * 2
-        _MOMENTS[key] = (mu, err, tot, dtot)
-    return _MOMENTS[key]
+    return _norm2_expr(sp.sympify(f), dps)
 
 
-def _series(act: Activation, rho: Any, n: int, dps: int, derivative: bool) -> KValue:
-    mu, err, tot, dtot = _moments(act, n, dps)
-    total, total_err = dtot if derivative else tot
-    p = np.arange(n + 1)
-    w = p if derivative else np.ones(n + 1)
-    first = 1 if derivative else 0
-    coef = (w * mu**2)[first:]
-    coef_err = (w * (2 * np.abs(mu) * err + err**2))[first:]
-    rho_ = np.asarray(rho, dtype=float)
-    r = np.abs(rho_)
-    value = np.polynomial.polynomial.polyval(rho_, coef)
-    # Parseval: what is left of E[σ²] (or E[σ'²] = Σ p μ_p²) after the first n terms, with the
-    # errors of the total and of the coefficients on the unfavourable side.
-    left = max(float(total - np.sum(w * mu**2)), 0.0) + float(total_err) + float(np.sum(coef_err))
-    tail = left * r ** (n + 1 - first)
-    rounding = 4 * n * np.finfo(float).eps * np.polynomial.polynomial.polyval(r, coef)
-    error = np.polynomial.polynomial.polyval(r, coef_err) + tail + rounding
-    if np.ndim(value) == 0:
-        return KValue(float(value), float(error), "series")
-    return KValue(value, error, "series")
+def scaled_coefficients(f: sp.Expr, s: float, n: int, dps: int = DPS):
+    """(β_0..β_{n−1} as balls, R ball): β_p = E[f(s g) h_p(g)] (exact routes where they apply,
+    else certified quadrature) and ``R = E[f(sg)²] − Σ_{p<n} β_p²`` (Parseval's remainder,
+    clipped below at 0). ``s`` a float, taken as its exact binary value."""
+    return _scaled(sp.sympify(f), float(s), n, dps)
 
 
-def K(act: Activation | str, rho: Any, n_terms: int = 30, dps: int = 20,
-       method: str = "auto") -> KValue:
+@lru_cache(maxsize=1024)
+def _scaled(f: sp.Expr, s: float, n: int, dps: int):
+    from theory import gauss
+
+    g = f if s == 1.0 else f.subs(X, enclose_sym(s) * X)
+    cs = hermite.mus(Activation("f(s·)", g), n - 1, dps)
+    with ctx.workprec(gauss.bits_for(dps) + 16):
+        balls = tuple(c.ball() for c in cs)
+        tot = norm2(g, dps)
+        rem = tot
+        for b in balls:
+            rem = rem - b * b
+        rem = arb(rem.upper()).max(arb(0))
+    return balls, rem
+
+
+def _series_value(balls, rem, rho: Any, dps: int, weights=None) -> tuple[Any, Any]:
+    """Σ_p w_p β_p² ρ^p + [± |ρ|^N R] (unit variance, weights None) in ball arithmetic."""
+    from theory import gauss
+
+    vals = np.asarray(rho, dtype=float)
+    out = np.empty(vals.shape)
+    err = np.empty(vals.shape)
+    with ctx.workprec(gauss.bits_for(dps) + 16):
+        coef = [b * b for b in balls]
+        N = len(coef)
+        for idx, r in np.ndenumerate(vals):
+            x = _exactly(r)
+            acc = arb(0)
+            for cq in reversed(coef):
+                acc = acc * x + cq
+            acc += arb(0, (abs(x) ** N * rem).upper())
+            out[idx], err[idx] = _float_ball(acc)
+    if vals.ndim == 0:
+        return float(out), float(err)
+    return out, err
+
+
+def _unit_variance(a: Activation, rho: Any, n_terms: int, dps: int, method: str,
+                   derivative: bool) -> KValue:
+    _check_rho(rho)
+    e = (closed_Kprime(a) if derivative else closed_K(a)) if method != "series" else None
+    if method == "closed" and e is None:
+        name = "K'" if derivative else "K"
+        raise ValueError(f"no closed form of {name} for '{a.name}'")
+    if e is not None:
+        v, err = _eval_closed(e, rho)
+        return KValue(v, err, "wick" if a.is_polynomial else "closed")
+    f = derivative_expr(a) if derivative else a.expr
+    n = n_terms if derivative else n_terms + 1  # K: p = 0..n; K': q = 0..n−1 (p = 1..n)
+    balls, rem = scaled_coefficients(f, 1.0, n, dps)
+    v, err = _series_value(balls, rem, rho, dps)
+    return KValue(v, err, "series")
+
+
+def K(act: Activation | str, rho: Any, n_terms: int = 30, dps: int = DPS,
+      method: str = "auto") -> KValue:
     """K(ρ) = E[σ(a)σ(b)], a, b standard Gaussians with correlation ρ (normalised rows).
 
-    Closed form when :func:`closed_K` has one (error 0 up to rounding), else the Mehler series
-    Σ_{p≤n_terms} μ_p² ρ^p with the Parseval tail bound |ρ|^{n+1}(E[σ²] − Σ μ_p²) plus the
-    coefficients' error estimates (``method="series"``). ``rho``: float or array, |ρ| ≤ 1; the
-    series bound is useful for |ρ| ≤ 0.95 or so (it decays like |ρ|^n). ``method``: "auto",
-    "closed" (ValueError if there is none) or "series" (forced, e.g. to test a closed form).
+    Closed form when :func:`closed_K` has one, else the Mehler series Σ_{p≤n_terms} μ_p² ρ^p
+    with certified coefficients and the Parseval tail |ρ|^{n+1}(E[σ²] − Σ μ_p²)
+    (``method="series"`` forces it). ``rho``: float or array, |ρ| ≤ 1. ``error``: a proved
+    bound (module docstring).
 
     >>> v = K("gelu", 0.3)
     >>> v.method, round(v.value, 12), v.error < 1e-13
@@ -474,12 +475,12 @@ def K(act: Activation | str, rho: Any, n_terms: int = 30, dps: int = 20,
     return _unit_variance(get(act), rho, n_terms, dps, method, derivative=False)
 
 
-def Kprime(act: Activation | str, rho: Any, n_terms: int = 30, dps: int = 20,
-       method: str = "auto") -> KValue:
-    """K'(ρ) = E[σ'(a)σ'(b)] = Σ p μ_p² ρ^{p−1} at unit variances (normalised rows, Prop. 4).
+def Kprime(act: Activation | str, rho: Any, n_terms: int = 30, dps: int = DPS,
+           method: str = "auto") -> KValue:
+    """K'(ρ) = E[σ'(a)σ'(b)] = Σ_q μ_q(σ')² ρ^q at unit variances (normalised rows, Prop. 4).
 
-    As :func:`K` (same ``method`` choices), with the tail bound |ρ|^n (E[σ'²] − Σ p μ_p²).
-    Refuses σ with a jump (step, sign) with :class:`ActivationError`.
+    As :func:`K`; the series uses the coefficients of σ' itself (module docstring) and the
+    tail |ρ|^n (E[σ'²] − Σ_{q<n} μ_q(σ')²). Refuses σ with a jump (step, sign).
 
     >>> Kprime("relu", 0.0).value
     0.25
@@ -493,68 +494,56 @@ def Kprime(act: Activation | str, rho: Any, n_terms: int = 30, dps: int = 20,
     return _unit_variance(a, rho, n_terms, dps, method, derivative=True)
 
 
-def _unit_variance(a: Activation, rho: Any, n_terms: int, dps: int, method: str,
-                   derivative: bool) -> KValue:
-    """K or K' at unit variances: the closed form unless ``method="series"`` (or none exists)."""
-    _check_rho(rho)
-    e = (closed_Kprime(a) if derivative else closed_K(a)) if method != "series" else None
-    if method == "closed" and e is None:
-        name = "K'" if derivative else "K"
-        raise ValueError(f"no closed form of {name} for '{a.name}'")
-    if e is not None:
-        return KValue(_eval(e, (RHO,), rho), _zero_like(rho), "closed")
-    return _series(a, rho, n_terms, dps, derivative=derivative)
-
-
 def _check_cov(s1: float, s2: float, c: float) -> None:
     if not (s1 > 0 and s2 > 0) or abs(c) > s1 * s2 * (1 + 1e-12):
         raise ValueError("need s1, s2 > 0 and |c| ≤ s1·s2")
 
 
-def _gh2(f, s1: float, s2: float, c: float, n: int) -> float:
-    """E[f(a)f(b)] by an n×n Gauss–Hermite rule: a = s1 g1, b = (c/s1) g1 + τ g2."""
-    x, w = np.polynomial.hermite_e.hermegauss(n)
-    w = w / math.sqrt(2 * math.pi)
-    tau = math.sqrt(max(s2**2 - (c / s1) ** 2, 0.0))
-    g1, g2 = x[:, None], x[None, :]
-    fa = f(s1 * x)[:, None]
-    fb = f((c / s1) * g1 + tau * g2)
-    return float(w @ (fa * fb) @ w)
-
-
 def _cov(act: Activation, s1: float, s2: float, c: float, derivative: bool,
-         order: int) -> KValue:
+         order: int, dps: int) -> KValue:
     _check_cov(s1, s2, c)
-    e = _closed_cov(act.expr, derivative)
+    c = float(np.clip(c, -s1 * s2, s1 * s2))
+    e = closed_Kprime_cov(act) if derivative else closed_Kcov(act)
     if e is not None:
-        method = "wick" if act.is_polynomial else "closed"
-        c_ = float(np.clip(c, -s1 * s2, s1 * s2))
-        return KValue(_eval(e, (S1, S2, C), s1, s2, c_), 0.0, method)
-    f = act.df if derivative else act.f
-    lo, hi = _gh2(f, s1, s2, c, order), _gh2(f, s1, s2, c, 2 * order)
-    return KValue(hi, abs(hi - lo), "quadrature")
+        v, err = _eval_closed_cov(e, s1, s2, c)
+        return KValue(v, err, "wick" if act.is_polynomial else "closed")
+    f = derivative_expr(act) if derivative else act.expr
+    b1, r1 = scaled_coefficients(f, s1, order, dps)
+    b2, r2 = scaled_coefficients(f, s2, order, dps)
+    from theory import gauss
+
+    with ctx.workprec(gauss.bits_for(dps) + 16):
+        rho = _exactly(c) / (_exactly(s1) * _exactly(s2))
+        acc = arb(0)
+        for p in range(order - 1, -1, -1):
+            acc = acc * rho + b1[p] * b2[p]
+        acc += arb(0, (abs(rho) ** order * (r1 * r2).sqrt()).upper())
+        v, err = _float_ball(acc)
+    return KValue(v, err, "series")
 
 
-def Kcov(act: Activation | str, s1: float, s2: float, c: float, order: int = 60) -> KValue:
+def Kcov(act: Activation | str, s1: float, s2: float, c: float, order: int = 60,
+         dps: int = DPS) -> KValue:
     """E[σ(a)σ(b)] with Var a = s1², Var b = s2², Cov(a, b) = c (raw rows convention).
 
-    Closed form (:func:`closed_Kcov`) when known, else 2-D Gauss–Hermite quadrature of orders
-    ``order`` and ``2*order`` with their difference as the error estimate (good for smooth σ of
-    moderate growth; slow convergence for kinks, which all have closed forms here). Scalars only.
+    Closed form (:func:`closed_Kcov`) when known, else Mehler's series with ``order`` terms of
+    certified rescaled coefficients and the Cauchy–Schwarz/Parseval tail (module docstring),
+    valid up to |c| = s1 s2. Scalars only. ``error``: a proved bound.
 
     >>> Kcov("relu", 2.0, 1.0, 0.0).value == 2 / (2 * math.pi)
     True
     >>> v = Kcov("gelu", 1.0, 1.0, 0.3)
-    >>> abs(v.value - K("gelu", 0.3).value) < 1e-12
+    >>> abs(v.value - K("gelu", 0.3).value) <= v.error + K("gelu", 0.3).error
     True
     """
-    return _cov(get(act), s1, s2, c, False, order)
+    return _cov(get(act), s1, s2, c, False, order, dps)
 
 
-def Kprime_cov(act: Activation | str, s1: float, s2: float, c: float, order: int = 60) -> KValue:
+def Kprime_cov(act: Activation | str, s1: float, s2: float, c: float, order: int = 60,
+               dps: int = DPS) -> KValue:
     """E[σ'(a)σ'(b)] with Var a = s1², Var b = s2², Cov(a, b) = c (raw rows convention).
 
-    As :func:`Kcov`; refuses σ with a jump (σ' has a point mass). For relu it is
+    As :func:`Kcov` with σ' (its own coefficients); refuses σ with a jump. For relu it is
     1/4 + arcsin(c/(s1 s2))/(2π) whatever the variances (σ' is scale invariant).
 
     >>> Kprime_cov("relu", 3.0, 0.5, 0.0).value
@@ -562,4 +551,4 @@ def Kprime_cov(act: Activation | str, s1: float, s2: float, c: float, order: int
     """
     a = get(act)
     _require_no_jump(a)
-    return _cov(a, s1, s2, c, True, order)
+    return _cov(a, s1, s2, c, True, order, dps)

@@ -44,9 +44,10 @@ from functools import lru_cache
 import mpmath
 import numpy as np
 import sympy as sp
+from flint import arb
 
 from theory import hermite, kernels
-from theory.activations import Activation, X, get
+from theory.activations import Activation, get
 
 __all__ = [
     "M",
@@ -121,21 +122,40 @@ def rho_matrix(m, gram, c, chat, xi, convention: str = "normalised"):
 
 
 # ---------------------------------------------------------------------------------------------
-# Numeric h(m): vectorised closed form through K' (fast path for the numeric layer)
+# Numeric h(m): vectorised (floats), and certified (floats with proved error bounds)
 # ---------------------------------------------------------------------------------------------
 
 
 @lru_cache(maxsize=64)
-def _kprime_numpy(name_expr: str, act: Activation) -> tuple[Callable, str]:
-    """A vectorised K'(ρ): the closed form when known, else the Hermite series."""
+def _kprime_closed_numpy(act: Activation) -> Callable | None:
+    """A vectorised closed-form K'(ρ), or None."""
     closed = kernels.closed_Kprime(act)
+    if closed is None:
+        return None
+    f = sp.lambdify(kernels.RHO, closed, modules="numpy")
+    return lambda r: np.broadcast_to(f(r), np.shape(r))
+
+
+@lru_cache(maxsize=64)
+def _kprime_numpy(name_expr: str, act: Activation) -> tuple[Callable, str]:
+    """A vectorised K'(ρ): the closed form when known, else the Hermite series Σ pμ_p²ρ^{p−1}
+    truncated at :func:`_series_terms` (no bound: for callers that bound it themselves)."""
+    closed = _kprime_closed_numpy(act)
     if closed is not None:
-        f = sp.lambdify(kernels.RHO, closed, modules="numpy")
-        return (lambda r: np.broadcast_to(f(r), np.shape(r))), "closed form"
+        return closed, "closed form"
     n = _series_terms(act)
     mu = hermite.mu_array(act, n)
     coef = np.arange(1, n + 1) * mu[1:] ** 2  # p μ_p², coefficient of ρ^{p−1}
     return (lambda r: _horner(coef, r)), f"Hermite series, {n} terms"
+
+
+def _horner(coef: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Σ coef[j] r^j by Horner's rule in place (numpy's polyval allocates per step)."""
+    out = np.full_like(r, coef[-1])
+    for cj in coef[-2::-1]:
+        out *= r
+        out += cj
+    return out
 
 
 _BLOCK = 1 << 14  # elements per block: temporaries of 128 KiB stay in cache
@@ -161,91 +181,14 @@ def _blocked(m: np.ndarray, f: Callable[[np.ndarray], np.ndarray], width: int) -
     return out.reshape(m.shape)
 
 
-def _horner(coef: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """Σ coef[j] r^j by Horner's rule in place (numpy's polyval allocates per step)."""
-    out = np.full_like(r, coef[-1])
-    for cj in coef[-2::-1]:
-        out *= r
-        out += cj
-    return out
-
-
 @lru_cache(maxsize=64)
-def _kprime_cov_numpy(act: Activation) -> Callable:
-    """Vectorised E[σ'(a)σ'(b)] at (s1, s2, c) arrays: the closed form when known, else
-    elementwise Gauss–Hermite quadrature (``kernels.Kprime_cov``; slow, with an estimate)."""
+def _kprime_cov_numpy(act: Activation) -> Callable | None:
+    """A vectorised closed-form E[σ'(a)σ'(b)] at (s1, s2, c) arrays, or None."""
     closed = kernels.closed_Kprime_cov(act)
-    if closed is not None:
-        f = sp.lambdify((kernels.S1, kernels.S2, kernels.C), closed, modules="numpy")
-        return lambda s1, s2, c: np.broadcast_to(f(s1, s2, c), np.shape(c))
-    return lambda s1, s2, c: _kprime_cov_series(act, s1, s2, c)
-
-
-_GH_NODES = 200
-_GH_TERMS = 60
-
-
-def _kprime_cov_series(act: Activation, s1, s2, c) -> np.ndarray:
-    """E[σ'(a)σ'(b)] at general variances without a closed form, by Mehler's formula for the
-    rescaled derivatives: with a = s1 g1, b = s2 g2, corr(g1, g2) = ρ = c/(s1 s2),
-    ``E[σ'(s1 g1) σ'(s2 g2)] = Σ_p α_p(s1) α_p(s2) ρ^p``, ``α_p(s) = E[σ'(s g) h_p(g)]``.
-
-    The α_p are computed once per distinct row scale by a 200-node Gauss–Hermite rule and the
-    series is cut at 60 terms (enough for smooth σ' such as tanh', sigmoid', softplus' at
-    |ρ| ≤ 0.9 to ~1e-12; no error bound is claimed: ``h_closed``/``h_dphi`` give the bounded
-    routes). One K' evaluation per (m, pair) costs a 60-term Horner pass, with no quadrature."""
-    s1 = np.asarray(s1, float)
-    s2 = np.asarray(s2, float)
-    c = np.asarray(c, float)
-    scales, inv = np.unique(np.concatenate([s1.ravel(), s2.ravel()]), return_inverse=True)
-    table = np.array([_rescaled_derivative_coeffs(act, float(v)) for v in scales])
-    i1 = inv[: s1.size].reshape(s1.shape)
-    i2 = inv[s1.size:].reshape(s2.shape)
-    coef = table[i1] * table[i2]  # shape s1.shape + (P,)
-    rho = c / (s1 * s2)
-    out = np.broadcast_to(coef[..., -1], rho.shape).copy()
-    for p in range(coef.shape[-1] - 2, -1, -1):
-        out *= rho
-        out += coef[..., p]
-    return out
-
-
-@lru_cache(maxsize=1024)
-def _rescaled_derivative_coeffs(act: Activation, s: float) -> np.ndarray:
-    return _rescaled_coeffs(act, s, derivative=True)
-
-
-@lru_cache(maxsize=1024)
-def _rescaled_coeffs(act: Activation, s: float, derivative: bool = False) -> np.ndarray:
-    """β_p(s) = E[f(s g) h_p(g)], p < 60, for f = σ (or σ'), by a 200-node Gauss–Hermite rule."""
-    x, w = np.polynomial.hermite_e.hermegauss(_GH_NODES)
-    w = w / math.sqrt(2 * math.pi)
-    fx = (act.df if derivative else act.f)(s * x) * w
-    # normalised Hermite h_p by the three-term recurrence h_{p+1} = (x h_p − √p h_{p−1})/√(p+1)
-    out = np.empty(_GH_TERMS)
-    h_prev, h = np.zeros_like(x), np.ones_like(x)
-    for p in range(_GH_TERMS):
-        out[p] = fx @ h
-        h_prev, h = h, (x * h - math.sqrt(p) * h_prev) / math.sqrt(p + 1)
-    return out
-
-
-@lru_cache(maxsize=64)
-def _kcov_mpmath(act: Activation) -> Callable:
-    """E[σ(a)σ(b)] at general variances as a function mpmath can differentiate in c: the closed
-    form, else Mehler's series Σ_p β_p(s1) β_p(s2) (c/(s1 s2))^p with β_p(s) = E[σ(s g) h_p(g)]
-    (a quadrature per point would be noise to ``mpmath.diff``)."""
-    closed = kernels.closed_Kcov(act)
-    if closed is not None:
-        return sp.lambdify((kernels.S1, kernels.S2, kernels.C), closed, modules="mpmath")
-
-    def series(s1, s2, c):
-        b1 = _rescaled_coeffs(act, float(s1))
-        b2 = _rescaled_coeffs(act, float(s2))
-        rho = c / (s1 * s2)
-        return mpmath.fsum(mpmath.mpf(b1[p] * b2[p]) * rho**p for p in range(len(b1)))
-
-    return series
+    if closed is None:
+        return None
+    f = sp.lambdify((kernels.S1, kernels.S2, kernels.C), closed, modules="numpy")
+    return lambda s1, s2, c: np.broadcast_to(f(s1, s2, c), np.shape(c))
 
 
 def _exact_cov(act: Activation, s1, s2, c, derivative: bool = False) -> sp.Expr:
@@ -262,14 +205,19 @@ def _series_terms(act: Activation) -> int:
     return 30
 
 
+def _table(gram, lam, c, chat, xi, act, convention, N=None):
+    from theory.hseries import N_TERMS, HTable
+
+    return HTable.build(gram, lam, c, chat, xi, act, convention, N or N_TERMS)
+
+
 def hfun(gram, lam, c, chat, xi: float, act, convention: str = "normalised") -> Callable:
     """A vectorised ``h(m)``, m ∈ [−1, 1], for fixed instance data (Prop. 4's h via K', floats).
 
-    Normalised rows use K'(ρ) (closed form when known, else the Hermite series with
-    ``_series_terms`` terms: check its truncation with :func:`h_closed`); raw rows use
-    ``E[σ'(a)σ'(b)]`` at the rows' variances (``kernels.Kprime_cov``, vectorised through the
-    closed form when there is one). Cost: one K' evaluation per (m, i, j); 100 values of m at
-    k = 50 in about a millisecond.
+    With a closed-form kernel (normalised: K'(ρ); raw: E[σ'(a)σ'(b)] at the rows' variances),
+    one evaluation per (m, i, j); without one, Mehler's series with certified coefficients,
+    turned once into a polynomial in m (:class:`theory.hseries.HTable`, 60 terms; its proved
+    error: :func:`hcert`). 100 values of m at k = 50 in about a millisecond.
 
     >>> h = hfun(np.eye(2), [1.0, 1.0], [0.7, 0.7], [0.7, -0.7], 1.0, "relu")
     >>> bool(abs(h(np.array([0.0]))[0]) < 1e-15)
@@ -279,6 +227,10 @@ def hfun(gram, lam, c, chat, xi: float, act, convention: str = "normalised") -> 
     act.require_gradient()
     _check_convention(convention)
     G, lam, c, chat = _arrays(gram, lam, c, chat)
+    kp = _kprime_closed_numpy(act) if convention == "normalised" else _kprime_cov_numpy(act)
+    if kp is None:
+        table = _table(G, lam, c, chat, xi, act, convention)
+        return lambda m: table(np.asarray(m, float))[0]
     ll = np.outer(lam, lam)
     cc = np.outer(c, chat)
     N = np.sqrt(np.diag(G) + xi**2 * c**2)
@@ -287,7 +239,6 @@ def hfun(gram, lam, c, chat, xi: float, act, convention: str = "normalised") -> 
     # the pairs with a non-zero weight, and evaluate K' once per (m, pair).
     NN = np.outer(N, Nh)
     if convention == "normalised":
-        kp, _ = _kprime_numpy(str(act.expr), act)
         A = 2 * ll * xi**2 * cc / NN
         keep = A != 0
         a, b, w = (G / NN)[keep], (xi**2 * cc / NN)[keep], A[keep]
@@ -297,7 +248,6 @@ def hfun(gram, lam, c, chat, xi: float, act, convention: str = "normalised") -> 
             return _blocked(m, lambda mm: kp(_affine(mm, a, b, 1.0)) @ w, a.size)
 
         return h
-    kpc = _kprime_cov_numpy(act)
     A = 2 * ll * xi**2 * cc
     keep = A != 0
     a, b, w = G[keep], (xi**2 * cc)[keep], A[keep]
@@ -306,82 +256,82 @@ def hfun(gram, lam, c, chat, xi: float, act, convention: str = "normalised") -> 
 
     def h_raw(m):
         m = np.asarray(m, float)
-        return _blocked(m, lambda mm: kpc(s1, s2, _affine(mm, a, b, s1 * s2)) @ w, a.size)
+        return _blocked(m, lambda mm: kp(s1, s2, _affine(mm, a, b, s1 * s2)) @ w, a.size)
 
     return h_raw
 
 
-# ---------------------------------------------------------------------------------------------
-# The three routes at one m, floats with error bounds (mpmath)
-# ---------------------------------------------------------------------------------------------
+def hcert(gram, lam, c, chat, xi: float, act, convention: str = "normalised",
+          n_terms: int | None = None) -> Callable:
+    """``m ↦ (h(m), bound)``: Prop. 4's h with a proved bound on the error, for an array of m.
 
+    With a closed-form kernel every (m, i, j) term is evaluated in ball arithmetic (about
+    30 µs per term: meant for k ≲ 10 or few points); without one, Mehler's series with
+    certified coefficients and its proved tail and rounding bounds
+    (:class:`theory.hseries.HTable`; ``n_terms`` terms, 60 by default). Both conventions.
 
-@lru_cache(maxsize=128)
-def _ex_sq_deriv(act: Activation, dps: int = 30) -> mpmath.mpf:
-    """E[σ'(g)²] = K'(1) = Σ p μ_p² (Parseval for σ'), by quadrature split at the kinks."""
-    closed = kernels.closed_Kprime(act)
-    if closed is not None:
-        v = closed.subs(kernels.RHO, 1)
-        return mpmath.mpf(sp.N(v, dps + 5))
-    f = sp.lambdify(X, act.dexpr**2, modules="mpmath")
-    pts = [-mpmath.inf, *act.kinks, mpmath.inf]
-    with mpmath.workdps(dps):
-        val = mpmath.quad(lambda t: f(t) * mpmath.npdf(t), pts)
-    return val
+    >>> f = hcert(np.eye(1), [1.0], [0.6], [0.6], 3.0, "tanh", "raw")
+    >>> v, e = f(np.array([0.95]))                # the issue's case: 1.4535204414010614
+    >>> bool(abs(v[0] - 1.4535204414010614) <= e[0] < 1e-4)
+    True
+    """
+    act = get(act)
+    act.require_gradient()
+    _check_convention(convention)
+    G, lam, c, chat = _arrays(gram, lam, c, chat)
+    closed = kernels.closed_Kprime(act) if convention == "normalised" else \
+        kernels.closed_Kprime_cov(act)
+    if closed is None:
+        return _table(G, lam, c, chat, xi, act, convention, n_terms)
+    from theory.hball import closed_h_balls
+
+    return closed_h_balls(G, lam, c, chat, xi, closed, convention)
 
 
 def h_closed(m: float, gram, lam, c, chat, xi: float, act, convention: str = "normalised",
              n_terms: int = 60) -> HValue:
-    """h(m) through K' (route "closed"): ``2 Σ λ_i λ_j (ξ² c_i ĉ_j/(N_i N̂_j)) K'(ρ_ij(m))``.
-
-    With a closed-form K' the error is float rounding (reported as 1e-15·Σ|terms|). Without one,
-    K' is the Hermite series truncated at ``n_terms`` and the error is bounded rigorously by
-    ``(E[σ'²] − Σ_{p≤n} p μ_p²) · r^n`` with ``r = max |ρ_ij(m)| < 1`` (each dropped term is
-    ``p μ_p² |ρ|^{p−1} ≤ p μ_p² r^n``), up to the quadrature error of E[σ'²] and the μ_p.
+    """h(m) through the kernel (route "closed"): ``2 Σ λ_iλ_j (ξ²c_iĉ_j/(N_iN̂_j)) K'(ρ_ij(m))``
+    (normalised) or ``2 Σ λ_iλ_j ξ²c_iĉ_j E[σ'(a_i)σ'(b_j)]`` (raw), with a proved error bound
+    (:func:`hcert`): the closed form in ball arithmetic, or Mehler's series of σ' with σ''s own
+    certified coefficients (shares no computed number with Prop. 4's series in μ_p(σ)) and
+    its tail bound, valid up to |ρ| = 1.
 
     >>> v = h_closed(0.3, np.eye(2), [1.0, 1.0], [0.7, 0.7], [0.7, 0.7], 1.0, "erf")
     >>> v.route, v.error < 1e-13
     ('closed', True)
     """
     act = get(act)
-    act.require_gradient()
-    _check_convention(convention)
-    G, lam, c, chat = _arrays(gram, lam, c, chat)
-    A = 2 * np.outer(lam, lam) * xi**2 * np.outer(c, chat)
-    if convention == "raw":
-        N = np.sqrt(np.diag(G) + xi**2 * c**2)
-        Nh = np.sqrt(np.diag(G) + xi**2 * chat**2)
-        C = G + xi**2 * m * np.outer(c, chat)
-        vals = _kprime_cov_numpy(act)(N[:, None] + 0 * C, Nh[None, :] + 0 * C, C)
-        total = float(np.sum(A * vals))
-        return HValue(total, 1e-14 * float(np.sum(np.abs(A * vals))) + 1e-300, "closed")
-    R = rho_matrix(m, G, c, chat, xi)
-    A = A / np.outer(np.sqrt(np.diag(G) + xi**2 * c**2), np.sqrt(np.diag(G) + xi**2 * chat**2))
-    closed = kernels.closed_Kprime(act)
-    if closed is not None:
-        f = sp.lambdify(kernels.RHO, closed, modules="numpy")
-        terms = A * np.asarray(f(R), float)
-        return HValue(float(terms.sum()), 1e-14 * float(np.abs(terms).sum()) + 1e-300, "closed")
-    mu = hermite.mu_array(act, n_terms)
-    coef = np.arange(1, n_terms + 1) * mu[1:] ** 2
-    terms = A * np.polynomial.polynomial.polyval(R, coef)
-    bound = _truncation_bound(A, R, act, n_terms)
-    return HValue(float(terms.sum()), bound + 1e-14 * float(np.abs(terms).sum()), "closed",
-                  terms=n_terms)
+    closed = kernels.closed_Kprime(act) if convention == "normalised" else \
+        kernels.closed_Kprime_cov(act)
+    f = hcert(gram, lam, c, chat, xi, act, convention, None if closed is not None else n_terms)
+    v, e = f(np.array([float(m)]))
+    return HValue(float(v[0]), float(e[0]), "closed",
+                  terms=None if closed is not None else n_terms)
+
+
+@lru_cache(maxsize=128)
+def _ex_sq_deriv(act: Activation, dps: int = 20) -> float:
+    """An upper bound of E[σ'(g)²] = K'(1) = Σ p μ_p² (Parseval for σ'), certified."""
+    v = kernels.norm2(kernels.derivative_expr(act), dps)
+    return float(arb(v.upper()).mid()) * (1 + 2**-40)
 
 
 def _truncation_bound(A: np.ndarray, R: np.ndarray, act: Activation, n: int) -> float:
     """Bound on the dropped part of ``Σ_ij A_ij K'(R_ij)`` when K' is truncated at ρ^{n−1}:
-    each dropped term ``p μ_p² |ρ|^{p−1} ≤ p μ_p² r^n`` (p > n, r = max|ρ_ij| < 1), and
-    ``Σ_{p>n} p μ_p² = E[σ'²] − Σ_{p≤n} p μ_p²`` (Parseval for σ', since μ_{p−1}(σ') = √p μ_p)."""
+    each dropped term ``p μ_p² |ρ|^{p−1} ≤ p μ_p² r^n`` (p > n, r = max|ρ_ij| ≤ 1), and
+    ``Σ_{p>n} p μ_p² = E[σ'²] − Σ_{p≤n} p μ_p²`` (Parseval for σ', since μ_{p−1}(σ') = √p μ_p),
+    with E[σ'²] certified and the head taken at the lower ends of the certified μ_p."""
     if act.is_polynomial and n >= _series_terms(act):
         return 0.0
-    mu = hermite.mu_array(act, n)
-    head = float(np.sum(np.arange(1, n + 1) * mu[1:] ** 2))
-    tail = max(float(_ex_sq_deriv(act)) - head, 0.0)
+    cs = hermite.mus(act, n, hermite.ARRAY_DPS)
+    head = 0.0
+    for p, cf in enumerate(cs[1:], start=1):
+        lo = max(abs(cf.approx) - cf.error, 0)
+        head += p * float(lo) ** 2 * (1 - 2**-40)
+    tail = max(_ex_sq_deriv(act) - head, 0.0)
     nz = A != 0
-    r = float(np.max(np.abs(R[nz]))) if np.any(nz) else 0.0
-    return float(np.abs(A).sum()) * tail * r**n
+    r = min(float(np.max(np.abs(R[nz]))), 1.0) if np.any(nz) else 0.0
+    return float(np.abs(A).sum()) * tail * r**n * (1 + 2**-40)
 
 
 def h_series(m: float, gram, lam, c, chat, xi: float, act, n_terms: int = 60,
@@ -490,8 +440,7 @@ def h_dphi(m: float, gram, lam, c, chat, xi: float, act, convention: str = "norm
                     lam[i] * lam[j] * Kf((G[i, j] + xi**2 * c[i] * chat[j] * mm) / (N[i] * Nh[j]))
                     for i in range(k) for j in range(k) if lam[i] * lam[j] != 0)
         else:
-            Kc = _kcov_mpmath(act)
-            err = 0.0
+            Kc, err = _kcov_series(act, G, lam, c, chat, xi, m, n_terms, dps)
             s1 = [mpmath.sqrt(G[i, i] + xi**2 * c[i] ** 2) for i in range(k)]
             s2 = [mpmath.sqrt(G[j, j] + xi**2 * chat[j] ** 2) for j in range(k)]
 
@@ -502,6 +451,52 @@ def h_dphi(m: float, gram, lam, c, chat, xi: float, act, convention: str = "norm
 
         d = -mpmath.diff(cross, mpmath.mpf(m))
     return HValue(float(d), err + 1e-15 * abs(float(d)) + 1e-300, "dphi")
+
+
+def _kcov_series(act: Activation, G, lam, c, chat, xi, m, n: int, dps: int):
+    """E[σ(a)σ(b)] at general variances as a function mpmath can differentiate in c: the closed
+    form, else Mehler's series Σ_{p≤n} β_p(s1)β_p(s2)(c/(s1s2))^p with certified rescaled
+    coefficients (their centres); and a bound on the error this makes in −dΦ/dm: the
+    derivative of the tail is Σ_{q≥n} β_q(σ'; s1)β_q(σ'; s2)ρ^q·2λλξ²cĉ (Remark 10 rescaled),
+    bounded by |ρ|^n √(R'R') with σ''s Parseval remainders, plus the coefficients' radii."""
+    closed = kernels.closed_Kcov(act)
+    if closed is not None:
+        return sp.lambdify((kernels.S1, kernels.S2, kernels.C), closed, modules="mpmath"), 0.0
+    k = len(lam)
+    N1 = np.sqrt(np.diag(G) + xi**2 * c**2)
+    N2 = np.sqrt(np.diag(G) + xi**2 * chat**2)
+    coeffs, radii = {}, {}
+    for s in set(N1.tolist()) | set(N2.tolist()):
+        balls, _ = kernels.scaled_coefficients(act.expr, s, n + 1, dps)
+        coeffs[s] = [hermite.to_mpf(b)[0] for b in balls]
+        radii[s] = [float(hermite.to_mpf(b)[1]) for b in balls]
+    dexpr = kernels.derivative_expr(act)
+    err = 0.0
+    for i in range(k):
+        for j in range(k):
+            wgt = abs(2 * lam[i] * lam[j] * xi**2 * c[i] * chat[j])
+            if wgt == 0:
+                continue
+            s1, s2 = float(N1[i]), float(N2[j])
+            rho = min(abs(G[i, j] + xi**2 * c[i] * chat[j] * m) / (s1 * s2), 1.0)
+            _, r1 = kernels.scaled_coefficients(dexpr, s1, n, dps)
+            _, r2 = kernels.scaled_coefficients(dexpr, s2, n, dps)
+            tail = rho**n * math.sqrt(float(r1.upper()) * float(r2.upper()))
+            b1, b2 = coeffs[s1], coeffs[s2]
+            e1, e2 = radii[s1], radii[s2]
+            cerr = sum(p * (abs(float(b1[p])) * e2[p] + abs(float(b2[p])) * e1[p] + e1[p] * e2[p])
+                       for p in range(n + 1)) / (s1 * s2)
+            err += wgt * (tail + cerr)
+
+    def near(s):  # the caller's s (an mpf) is the same row norm as a float key, to ~1e-16
+        return coeffs[min(coeffs, key=lambda t: abs(t - float(s)))]
+
+    def series(s1, s2, cv):
+        b1, b2 = near(s1), near(s2)
+        rho = cv / (s1 * s2)
+        return mpmath.fsum(b1[p] * b2[p] * rho**p for p in range(n + 1))
+
+    return series, err * (1 + 2**-40)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -669,6 +664,48 @@ def h_orthonormal(m, A: float, B: float, L2: float, S: float, xi: float, k: int,
             total += (2 * (xi**2 / k) ** (l + 1) * math.comb(l + s, l) * p * mu[p] ** 2
                       * q**p * T * m**l)
     return total
+
+
+def h0_is_zero(gram, lam, c, chat, xi: float, act, convention: str = "normalised") -> bool:
+    """True when h(0) = 0 exactly, proved in exact rational arithmetic on the float inputs.
+
+    At m = 0 every term of h is ``λ_iλ_jc_iĉ_j · F(G_ij, G_ii + ξ²c_i², G_jj + ξ²ĉ_j²)`` with F
+    the same function for both conventions' (normalised: ``2ξ²K'(g/√(n n'))/√(n n')``; raw:
+    ``2ξ²E[σ'(a)σ'(b)]`` at variances n, n' and covariance g). Grouping the pairs by that
+    exact key, h(0) = Σ_key F(key)·W_key with ``W_key = Σ λ_iλ_jc_iĉ_j`` exactly (fractions);
+    if every W_key is 0 — or F(key) is exactly 0, as K'(0) = μ_1² is when μ_1 = 0 exactly —
+    then h(0) = 0. False means "not proved zero", not "nonzero".
+
+    >>> c = np.array([0.5, 0.5, 0.5, 0.5]); ch = np.array([0.5, 0.5, -0.5, -0.5])
+    >>> h0_is_zero(np.eye(4), np.ones(4), c, ch, 1.0, "relu")      # Σ c_iĉ_i = 0, Σc·Σĉ = 0
+    True
+    >>> h0_is_zero(np.eye(4), np.ones(4), c, -c, 1.0, "relu")
+    False
+    """
+    from fractions import Fraction
+
+    act = get(act)
+    G, lam, c, chat = _arrays(gram, lam, c, chat)
+    F = Fraction
+    x2 = F(float(xi)) ** 2
+    k = len(lam)
+    groups: dict[tuple, Fraction] = {}
+    for i in range(k):
+        for j in range(k):
+            w = F(float(lam[i])) * F(float(lam[j])) * F(float(c[i])) * F(float(chat[j]))
+            if w == 0:
+                continue
+            key = (F(float(G[i, j])), F(float(G[i, i])) + x2 * F(float(c[i])) ** 2,
+                   F(float(G[j, j])) + x2 * F(float(chat[j])) ** 2)
+            groups[key] = groups.get(key, F(0)) + w
+    mu1_zero = hermite.mu(act, 1).is_zero
+    for (g, _, _), w in groups.items():
+        if w == 0:
+            continue
+        if g == 0 and mu1_zero and convention == "normalised":
+            continue  # K'(0) = μ_1(σ)² = 0 exactly
+        return False
+    return True
 
 
 def condition3(h: Callable, n_grid: int = 2001) -> dict:

@@ -125,7 +125,8 @@ def h0_sign_from_theory(inst, rtol: float = 1e-12) -> float:
     if inst.convention not in ("normalised", "raw"):
         raise ValueError(f"h(0) from theory.population covers the normalised and raw "
                          f"conventions, not {inst.convention!r}: pass h0_sign=±1")
-    h = hfun(inst.gram(), inst.lam, inst.c, inst.chat, inst.xi, inst.act, inst.convention)
+    h = hfun(inst.gram(), inst.lam, inst.c, inst.chat, inst.xi, inst.activation,
+             inst.convention)
     h0 = float(np.asarray(h(np.array([0.0])))[0])
     scale = float(np.abs(np.outer(inst.lam, inst.lam)).sum())
     return 0.0 if abs(h0) <= rtol * scale else float(np.sign(h0))
