@@ -41,7 +41,7 @@ import sympy as sp
 from flint import acb, arb, ctx
 
 __all__ = ["BallError", "enclose", "acb_function", "acb_function_of", "arb_function", "to_mpf",
-           "decimal"]
+           "decimal", "float_bound", "float_ball"]
 
 
 class BallError(ValueError):
@@ -337,6 +337,42 @@ def to_mpf(v: arb):
         with mpmath.workprec(max(man.bit_length(), 53)):  # mpf(...) rounds to the context
             return mpmath.mpf((man, ex))
     return exact(v.mid()), exact(v.rad())
+
+
+def float_bound(e: arb) -> float:
+    """A float ≥ every point of the ball ``|e|`` (an upper bound rounded up to float64: the
+    smallest subnormal for a positive bound below float range, inf above it).
+
+    >>> float_bound(arb("1e-400")), float_bound(arb(0)), float_bound(arb("1e400"))
+    (5e-324, 0.0, inf)
+    """
+    import math
+
+    up = abs(e).upper()
+    if up == 0:
+        return 0.0
+    f = float(up)
+    if f == 0.0:
+        return 5e-324
+    if not math.isfinite(f):
+        return math.inf
+    nxt = math.nextafter(f, math.inf)
+    return nxt if arb(f) < up else f
+
+
+def float_ball(v: arb) -> tuple[float, float]:
+    """(float centre, float bound on |true − centre|) for a ball: the centre rounded to float
+    (±0.0/±inf outside float range) and ``float_bound(rad + |mid − centre|)``.
+
+    >>> float_ball(arb(1) / 3)[1] < 1e-16
+    True
+    """
+    import math
+
+    f = float(v.mid())
+    if not math.isfinite(f):
+        return f, math.inf
+    return f, float_bound(v.rad() + abs(v.mid() - arb(f)))
 
 
 def decimal(v: arb, digits: int) -> tuple[str, arb]:

@@ -384,9 +384,13 @@ def exponent_report(act: str | Activation, pmax: int = 30, dps: int = 30) -> Exp
                 continue
             if c.nonzero:
                 how = "exact" if c.exact else "certified"
-                why = (f"μ_{c.p} = {c.value}" if c.exact else
-                       f"μ_{c.p} ∈ {c.digits(6)[0]} ± {float(c.error):.1e} excludes 0")
-                lower = f"μ_1..μ_{c.p - 1} are exactly 0; " if c.p > 1 else ""
+                if c.exact:
+                    why = f"μ_{c.p} = {c.value}"
+                else:
+                    text, err = c.digits(10)
+                    why = f"|μ_{c.p} − {text}| ≤ {float(err):.1e}, so μ_{c.p} ≠ 0"
+                lower = ("" if c.p == 1 else "μ_1 = 0 exactly; " if c.p == 2 else
+                         f"μ_1..μ_{c.p - 1} are exactly 0; ")
                 return Exponent(c.p, how, lower + why)
             return Exponent(None, "undetermined",
                             f"|μ_{c.p}| ≤ {float(abs(c.approx) + c.error):.1e}: its certified "

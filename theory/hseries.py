@@ -54,9 +54,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from flint import arb, ctx
+from flint import ctx
 
 from theory.activations import get
+from theory.balls import float_ball, float_bound
 
 __all__ = ["HTable", "N_TERMS"]
 
@@ -71,10 +72,8 @@ def _gamma(n: float) -> float:
 
 def _ball_floats(balls) -> tuple[np.ndarray, np.ndarray]:
     """Floats of ball centres and bounds on |true − float| (radius + centre rounding)."""
-    mid = np.array([float(b.mid()) for b in balls])
-    err = np.array([float(arb((b.rad() + abs(b.mid() - arb(float(b.mid())))).upper()).mid())
-                    for b in balls])
-    return mid, err * (1 + 2**-40)
+    pairs = [float_ball(b) for b in balls]
+    return np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs]) * (1 + 2**-40)
 
 
 @dataclass(frozen=True)
@@ -129,7 +128,7 @@ class HTable:
             balls, R = scaled_coefficients(f, float(s), N, dps)
             with ctx.workprec(80):
                 beta[s], beta_err[s] = _ball_floats(balls)
-                rem[s] = float(arb(R.upper()).mid()) * (1 + 2**-40)
+                rem[s] = float_bound(R) * (1 + 2**-40)
         B1 = np.array([beta[s] for s in s1]).reshape(w.size, N)
         B2 = np.array([beta[s] for s in s2]).reshape(w.size, N)
         E1 = np.array([beta_err[s] for s in s1]).reshape(w.size, N)

@@ -49,7 +49,7 @@ from flint import arb, ctx
 
 from theory import hermite
 from theory.activations import Activation, ActivationError, X, get
-from theory.balls import acb_function, enclose
+from theory.balls import acb_function, enclose, float_ball
 from theory.kernels_closed import S1, S2, C, closed_cov
 
 __all__ = [
@@ -318,10 +318,8 @@ def closed_Kprime(act: Activation | str) -> sp.Expr | None:
 
 
 def _float_ball(v: arb) -> tuple[float, float]:
-    """(float centre, bound on |true − centre|) for a ball: radius + |mid − float(mid)|."""
-    f = float(v.mid())
-    err = v.rad() + abs(v.mid() - arb(f))
-    return f, float(arb(err.upper()).mid()) * (1 + 2**-50) if err != 0 else 0.0
+    """(float centre, proved bound on |true − centre|) for a ball."""
+    return float_ball(v)
 
 
 def _exactly(x: float) -> arb:
