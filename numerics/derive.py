@@ -147,13 +147,17 @@ def assumption61(act) -> dict:
 
 def derive(act, text: str, *, terms: int, digits: int, k: int, d: int, xi: float,
            features: str, lam: str, c_law: str, seed: int, convention: str,
-           instance_file: str | None = None, points: tuple[float, ...] = ()) -> dict:
+           instance_file: str | None = None, points: tuple[float, ...] = (),
+           use_cache: bool = True) -> dict:
     """Everything ``lowrank derive`` prints, as a dict (the ``--json`` document). ``act`` is the
-    parsed activation (never re-parsed from its printed form)."""
+    parsed activation (never re-parsed from its printed form). ``use_cache``: read and write
+    the on-disk coefficient cache (:mod:`numerics.coeffcache`)."""
     import sympy as sp
 
+    from numerics import coeffcache
     from theory import decay, hermite, kernels
 
+    coeffcache.install(use_cache)
     n_mu = max(terms, 10)
     coeffs = hermite.mus(act, n_mu, dps=digits)[: terms + 1]
     a61 = assumption61(act)

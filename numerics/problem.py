@@ -38,7 +38,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import scipy.linalg
 
 from theory.activations import Activation, get
 
@@ -141,6 +140,8 @@ class Instance:
         V = np.asarray(V, dtype=float)
         if self.rank == 0:
             return V.copy()
+        import scipy.linalg  # here: importing it costs derive ~0.3 s at start-up
+
         coef = scipy.linalg.cho_solve((self.chol, True), (V @ self.W.T).T).T
         return V - coef @ self.W
 

@@ -40,3 +40,11 @@ def quick_report(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("r") / "reports"
     return rp.generate(Context(profile="quick", seed=11), out, only=None, progress=False)
+
+
+# The on-disk coefficient cache (numerics.coeffcache): tests use a temporary one, never the
+# user's (set before any test imports the CLI).
+if "LOWRANK_CACHE_DIR" not in os.environ or not os.environ.get("LOWRANK_TEST_KEEP_CACHE"):
+    import tempfile
+
+    os.environ["LOWRANK_CACHE_DIR"] = tempfile.mkdtemp(prefix="lowrank-test-cache-")

@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
-import scipy.special
 import sympy as sp
 
 __all__ = [
@@ -188,10 +187,17 @@ def _pieces_to_piecewise(pieces) -> sp.Expr:
     return sp.Piecewise(*args)
 
 
+def _special():
+    """scipy.special, imported on first use (it costs ~0.4 s at start-up)."""
+    import scipy.special
+
+    return scipy.special
+
+
 _NUMPY_MODULE = {
     "Heaviside": lambda a, h0=0.5: np.heaviside(a, h0),
-    "erf": scipy.special.erf,
-    "erfc": scipy.special.erfc,
+    "erf": lambda a: _special().erf(a),
+    "erfc": lambda a: _special().erfc(a),
     "sign": np.sign,
 }
 
@@ -266,7 +272,7 @@ def _sign() -> Activation:
 
 
 def _sigmoid_np(a):
-    return scipy.special.expit(np.asarray(a, float))
+    return _special().expit(np.asarray(a, float))
 
 
 def _softplus_np(a):
@@ -755,13 +761,25 @@ def _check_growth(expr: sp.Expr) -> None:
 _GRID = np.linspace(-10.0, 10.0, 401)
 
 
+#: For the parser's check at 401 points: math's erf elementwise (scipy.special costs ~0.4 s to
+#: import, more than a parse may take).
+_CHECK_MODULE = {
+    **_NUMPY_MODULE,
+    "erf": np.frompyfunc(math.erf, 1, 1),
+    "erfc": np.frompyfunc(math.erfc, 1, 1),
+}
+
+
 def _check_real_finite(expr: sp.Expr) -> None:
     if expr.has(sp.I, sp.zoo, sp.nan, sp.oo, -sp.oo):
         raise ActivationError("σ is not real and finite (it contains I, oo or nan)")
-    f = sp.lambdify(X, expr, modules=[_NUMPY_MODULE, "numpy"])
+    f = sp.lambdify(X, expr, modules=[_CHECK_MODULE, "numpy"])
     with np.errstate(all="ignore"):
         try:
             vals = np.asarray(f(_GRID)) + 0 * _GRID
+            if vals.dtype == object:
+                vals = vals.astype(complex if any(isinstance(v, complex) for v in vals.ravel())
+                                   else float)
             if np.iscomplexobj(vals):
                 raise ActivationError("σ is not real on the real line")
         except (TypeError, ValueError, ZeroDivisionError, OverflowError) as err:

@@ -82,8 +82,11 @@ def _points(ctx, param, value):
 @click.option("--rank", "rank", default=1, show_default=True, type=int, help=RANK_HELP_DERIVE)
 @click.option("--m-matrix", "m_matrix", default=None,
               help='With --rank: also print H at M = "a,b;c,d" (rows separated by ;).')
+@click.option("--no-cache", "no_cache", is_flag=True,
+              help="Neither read nor write the on-disk cache of coefficients "
+                   "($LOWRANK_CACHE_DIR, default ~/.cache/lowrank).")
 def cmd_derive(expr, terms, digits, k, d, xi, features, lam, c_law, seed, convention,
-               instance_file, points, plot_file, latex, as_json, rank, m_matrix):
+               instance_file, points, plot_file, latex, as_json, rank, m_matrix, no_cache):
     """Derive the Hermite expansion, K'(ρ) and h(m) of an activation you type."""
     if rank != 1 or m_matrix is not None:  # rank r: numerics/cli/rank.py
         return derive_command(expr, rank=rank, k=k, d=d, xi=xi, features=features, lam=lam,
@@ -103,7 +106,8 @@ def cmd_derive(expr, terms, digits, k, d, xi, features, lam, c_law, seed, conven
     try:
         result = derive(act, expr, terms=terms, digits=digits, k=k, d=d, xi=xi,
                         features=features, lam=lam, c_law=c_law, seed=seed,
-                        convention=convention, instance_file=instance_file, points=points)
+                        convention=convention, instance_file=instance_file, points=points,
+                        use_cache=not no_cache)
     except (ActivationError, HermiteError, ValueError, FileNotFoundError, OSError) as err:
         die(str(err))
     inst = result.get("instance") or {}
