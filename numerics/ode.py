@@ -1,5 +1,5 @@
 r"""ODE predictions for the overlap ``m_t = <û_t, u>``: the population recursion (§3.1, App. C.1),
-its continuous limit, and the noise-corrected effective ODE of model.md's Derivation 2.
+its continuous limit, and the noise-corrected effective ODE of docs/derivations.md §2.
 
 **Setting.** Eq. (4) with ĉ frozen, ``u, û ⊥ span(W)`` (Assumption 2, gradient projected off
 span W) and normalised or raw rows: only there is the population loss a function of m alone and
@@ -8,7 +8,7 @@ the population gradient ``−h(m)(u − m û)`` (Prop. 4), with ``h`` from
 joint ĉ, unprojected, linearised, scratch) raises ``ValueError("no ODE for this
 variant/convention: …")``.
 
-**Reduced coordinates** (model.md, Derivation 1). One SGD step sees x through ``y = Wx ~ N(0,
+**Reduced coordinates** (docs/derivations.md §1). One SGD step sees x through ``y = Wx ~ N(0,
 WWᵀ)``, ``a = <u, x>`` and ``b`` (the coordinate along û's part ⊥ u), all independent
 standard normals; with ``s = √(1−m²)``, ``θ̂ = m a + s b`` (= <û, x>) and ``q = a s − b m``:
 
@@ -371,8 +371,8 @@ def _qmc(red: Reduced, m: float, pts) -> tuple[np.ndarray, np.ndarray]:
 def moments(inst: Instance | Reduced, m, *, n_outer: int = 48, n_inner: int = 12,
             log2n: int = 15, scrambles: int = 8, rng: np.random.Generator | None = None,
             method: str | None = None, error: bool = True) -> Moments:
-    """V(m) = E[g²], W₂(m) = E[g²q²], E[gq], Φ(m) and h(m) at the overlaps ``m`` (model.md,
-    Derivation 2; normalised or raw rows, frozen ĉ, u ⊥ span W).
+    """V(m) = E[g²], W₂(m) = E[g²q²], E[gq], Φ(m) and h(m) at the overlaps ``m``
+    (docs/derivations.md §2; normalised or raw rows, frozen ĉ, u ⊥ span W).
 
     ``method``: ``"nested"`` (diagonal Gram; default there; ``n_outer``² Gauss–Hermite nodes in
     (a, b), ``n_inner`` Gauss–Legendre nodes per piece in each y_i; error = difference from the
@@ -489,8 +489,8 @@ def noise_model(inst: Instance | Reduced, n_grid: int = 33, check: bool = False,
 
 
 def effective_drift(model: NoiseModel, lr: float, m, *, w2: bool = True) -> np.ndarray:
-    """The effective drift ``η h(m)(1 − m²) − (η²/2) m [n V(m) + W₂(m)]`` (model.md, Derivation
-    2; ``w2=False`` drops W₂: the second-order drift of θ = arccos m written in m), n = d − r − 2.
+    """The effective drift ``η h(m)(1 − m²) − (η²/2) m [n V(m) + W₂(m)]`` (docs/derivations.md
+    §2; ``w2=False`` drops W₂: the second-order drift of θ = arccos m written in m), n = d − r − 2.
 
     >>> from numerics.problem import make_instance
     >>> nm = noise_model(make_instance(np.random.default_rng(0), d=50, k=2, xi=1.0, act="erf"),
@@ -552,8 +552,8 @@ def _dtheta(m: float, s: float, eg: np.ndarray, q: np.ndarray, Z: np.ndarray) ->
 def theta_drift(red: Reduced, lr: float, m: float, *, pts=None, n_z: int = 12,
                 log2n: int = 14, scrambles: int = 8, rng: np.random.Generator | None = None,
                 **kw) -> tuple[float, float]:
-    """The exact one-step drift ``E[arccos m' − arccos m]`` of the chain at overlap m (model.md,
-    Derivation 1's step with ‖z‖² ~ χ²(n)), as ``(value, error)``.
+    """The exact one-step drift ``E[arccos m' − arccos m]`` of the chain at overlap m
+    (docs/derivations.md §1's step with ‖z‖² ~ χ²(n)), as ``(value, error)``.
 
     ``E[Δθ] = E[C] + E[Δθ − C]`` with ``C = ηgq + (m/2s)η²g²‖z‖²`` (E[C] = η E[gq] + (m/2s)η² n V
     by :func:`moments`) and the remainder by Sobol points in (y, a, b) (``pts``, or

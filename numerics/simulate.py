@@ -1,10 +1,10 @@
 """What ``lowrank simulate`` runs, below the command line: online SGD of Eq. (4) (§2) on one
 instance, many runs, with the population recursion of §3.1 and the effective ODE with SGD's
-noise term (model.md, Derivation 2) on the same recorded steps.
+noise term (docs/derivations.md §2) on the same recorded steps.
 
-recursion of §3.1 and the effective ODE with SGD's noise term (model.md, Derivation 2) overlaid.
+recursion of §3.1 and the effective ODE with SGD's noise term (docs/derivations.md §2) overlaid.
 
-Engines: ``reduced`` (default; the exact O(k) Markov chain of model.md's Derivation 1, any d) and
+Engines: ``reduced`` (default; the exact O(k) Markov chain of docs/derivations.md §1, any d) and
 ``full`` (the algorithm as printed in R^d, the reference). Both from :mod:`numerics.sgd`.
 Seeds: the instance is drawn from ``numpy.random.default_rng(seed)`` (the same instance as
 ``lowrank derive --seed``), the runs from ``default_rng([seed, 1])``; same options, same output.
@@ -40,6 +40,7 @@ JSON output (``--json``), schema ``lowrank-simulate/1``:
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -65,8 +66,10 @@ def simulate(inst, settings: dict, progress: bool = False) -> dict:
     >>> out["steps"].tolist(), len(out["m"]), out["ode"]["defined"]
     ([0, 20, 40], 3, True)
     """
+    from numerics import coeffcache
     from numerics.sgd import full, reduced
 
+    coeffcache.install(settings.get("use_cache", True))
     t0 = time.perf_counter()
     engine = full if settings["engine"] == "full" else reduced
     tr = engine.run(inst, np.random.default_rng(settings["run_seed"]), runs=settings["runs"],
@@ -124,7 +127,7 @@ def population_ode(inst, variant: str, m0: float, lr: float, steps: np.ndarray, 
     """The population recursion ``m̄_{t+1} = m̄_t + η h(m̄_t)(1 − m̄_t²)`` (§3.1, App. C.1) on the
     recorded ``steps``, with its first passages; ``{"defined": False, "reason": …}`` where
     Prop. 4's h does not apply (see the module docstring). With ``noise``, also ``effective``:
-    the effective ODE with SGD's noise term, without W₂ (model.md, Derivation 2;
+    the effective ODE with SGD's noise term, without W₂ (docs/derivations.md §2;
     :func:`numerics.ode.effective_ode`, V on 17 Chebyshev nodes), on the same steps, its plateau
     m* and the noise size η²(d − r − 2)V(m*) there (:func:`numerics.ode.plateau`).
 
@@ -173,7 +176,8 @@ def population_ode(inst, variant: str, m0: float, lr: float, steps: np.ndarray, 
         pl = ode_mod.plateau(nm, lr, exact=False)
         effective = {"m": eff[0], "plateau": pl.ode_no_w2, "noise_at_plateau": pl.noise,
                      "model": "numerics.ode.effective_ode, w2=False (Derivation 2), V on 17 "
-                              "Chebyshev nodes in arccos m"}
+                              "Chebyshev nodes in arccos m",
+                     "guidance": lr_guidance(nm, lr, eps, pl.ode_no_w2)}
     return {"defined": True, "reason": None, "m0": float(m0),
             "m": path[np.searchsorted(t, steps)], "effective": effective,
             "t_success": int(t[succ[0]]) if succ.size else -1,
@@ -181,6 +185,42 @@ def population_ode(inst, variant: str, m0: float, lr: float, steps: np.ndarray, 
             "first_passage_resolution": "every step" if every else "recorded steps",
             "h_table": "4001 points on [-1, 1], linear interpolation",
             "recursion": "numerics.ode.population_recursion"}
+
+
+def lr_guidance(nm, lr: float, eps: float, plateau: float) -> dict:
+    """Whether SGD's noise stops it below the success level, and the learning rate that would
+    not: by the effective ODE without W₂ (docs/derivations.md §2), the drift
+    ``η h(m)(1 − m²) − (η²/2)(d − r − 2)V(m) m`` keeps the sign of h(0) up to m_s = √(1 − ε)
+    iff ``η < η* = min_{0 < |m| ≤ m_s} 2|h(m)|(1 − m²)/((d − r − 2)V(m)|m|)`` (m on the side of
+    sign h(0)); η* is found on 400 points of (0, m_s]. ``warn`` when the plateau m* of the
+    current η is below m_s; ``suggested_lr`` = η*/2 (the ODE is a second-order model: a
+    margin), also as ηd.
+
+    >>> from numerics.problem import make_instance
+    >>> from numerics import ode
+    >>> nm = ode.noise_model(make_instance(np.random.default_rng(1), d=100, k=4, xi=1.0,
+    ...                                    act="erf"), n_grid=17)
+    >>> g = lr_guidance(nm, 0.04, 0.05, ode.plateau(nm, 0.04, exact=False).ode_no_w2)
+    >>> g["warn"], g["suggested_lr"] < g["eta_star"] < 0.04
+    (True, True)
+    """
+    sg = nm.red.h0_sign
+    ms = math.sqrt(1 - eps)
+    if not sg:
+        return {"warn": False, "eta_star": None, "suggested_lr": None, "success_level": ms,
+                "reason": "h(0) = 0: no side to escape to"}
+    m = sg * np.linspace(ms / 400, ms, 400)
+    h = nm.h(m)
+    V = nm.V(m)
+    ratio = 2 * np.abs(h) * (1 - m * m) / (nm.red.n * np.maximum(V, 1e-300) * np.abs(m))
+    ratio[h * sg <= 0] = 0.0  # h changes sign before m_s: no η reaches success
+    eta = float(np.min(ratio))
+    warn = abs(plateau) < ms
+    return {"warn": bool(warn), "eta_star": eta, "suggested_lr": eta / 2 if eta > 0 else None,
+            "success_level": ms, "plateau": float(plateau),
+            "reason": (f"the effective ODE plateaus at |m*| = {abs(plateau):.3f} < √(1 − ε) = "
+                       f"{ms:.3f} at η = {lr:.3g}" if warn else "the effective ODE reaches the "
+                       "success level")}
 
 
 def build_instance(act, *, k, d, xi, features, lam, c_law, convention, alpha, seed,

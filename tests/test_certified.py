@@ -108,11 +108,20 @@ def test_the_issues_tanh_raw_rows_case_has_a_true_bound():
     assert v.error < 1e-4
 
 
-def gh_kprime(f, s1, s2, c, n=160):
-    """E[f(a)f(b)] by an n×n Gauss–Hermite rule (a = s1 x, b = (c/s1)x + τz): a reference
-    independent of the certified series."""
-    x, w = np.polynomial.hermite_e.hermegauss(n)
-    w = w / math.sqrt(2 * math.pi)
+def _composite_gl(L=12.0, panels=32, nodes=16):
+    t, w = np.polynomial.legendre.leggauss(nodes)
+    edges = np.linspace(-L, L, panels + 1)
+    half = (edges[1] - edges[0]) / 2
+    x = (edges[:-1, None] + half * (t[None, :] + 1)).ravel()
+    wt = np.tile(w * half, panels) * np.exp(-x * x / 2) / math.sqrt(2 * math.pi)
+    return x, wt
+
+
+def gh_kprime(f, s1, s2, c):
+    """E[f(a)f(b)] with a = s1 x, b = (c/s1)x + τz, x, z standard, by a tensor composite
+    Gauss–Legendre rule on [−12, 12]² (32 panels × 16 nodes a side; the Gaussian weight beyond
+    12 is below 1e-32): a reference independent of the certified series."""
+    x, w = _composite_gl()
     tau = math.sqrt(max(s2 * s2 - (c / s1) ** 2, 0.0))
     return float(w @ (f(s1 * x)[:, None] * f((c / s1) * x[:, None] + tau * x[None, :])) @ w)
 
@@ -147,7 +156,7 @@ def random_points(n, seed):
                float(rng.uniform(-0.99, 0.99)))
 
 
-@pytest.mark.parametrize("n", [24])
+@pytest.mark.parametrize("n", [12])
 def test_stated_error_covers_actual_error_at_random_points(n):
     acts = ["tanh", "sigmoid", "softplus", "gelu"]
     for t, G, lam, c, chat, xi, m in random_points(n, 11):
@@ -168,7 +177,7 @@ def test_the_random_point_check_catches_an_error_bound_too_small():
     from theory.hseries import HTable
 
     bad = 0
-    for _, G, lam, c, chat, xi, m in random_points(8, 11):
+    for _, G, lam, c, chat, xi, m in random_points(4, 11):
         t = HTable.build(G, lam, c, chat, xi, "tanh", "raw", N=8)
         v, _ = t(np.array([m]))
         ref = h_reference(G, lam, c, chat, xi, "tanh", "raw", m)
@@ -186,9 +195,10 @@ def test_general_variance_kernel_at_high_order_is_finite_and_bounded():
 
 def test_certified_coefficient_errors_are_bounds_for_every_p():
     """The ball of each μ_p(tanh), p ≤ 30, contains the 60-digit reference."""
-    for cf in hermite.mus("tanh", 30, 20):
-        r = mpmath.mpf(REF["mu"]["tanh(x)"][cf.p])
-        assert abs(cf.approx - r) <= cf.error + (0 if not cf.exact else 1e-30)
+    with mpmath.workdps(70):
+        for cf in hermite.mus("tanh", 30, 20):
+            r = mpmath.mpf(REF["mu"]["tanh(x)"][cf.p])
+            assert abs(cf.approx - r) <= cf.error + (0 if not cf.exact else 1e-30)
 
 
 # --------------------------------------------------------------------------------------------
@@ -227,13 +237,13 @@ def test_easy_values_by_symmetry_are_exact():
 
 
 def test_max_min_of_more_than_two_arguments_are_exact(no_quadrature):
-    cs = hermite.mus("Max(x, 0) + Min(x, 1) - relu(x - 2)", 6)
+    cs = hermite.mus("Max(x, 0, 1 - x) + Min(x, 1, 2*x + 3)", 6)
     assert all(c.exact for c in cs)
     with mpmath.workdps(30):
-        f = lambda x: max(x, 0) + min(x, 1) - max(x - 2, 0)  # noqa: E731
-        q = mpmath.quad(lambda x: f(x) * x * mpmath.npdf(x), [-mpmath.inf, 0, 1, 2, mpmath.inf])
+        f = lambda x: max(x, 0, 1 - x) + min(x, 1, 2 * x + 3)  # noqa: E731
+        q = mpmath.quad(lambda x: f(x) * x * mpmath.npdf(x),
+                        [-mpmath.inf, -3, 0.5, 1, mpmath.inf])
     assert abs(float(cs[1]) - float(q)) < 1e-15
-    assert hermite.pieces_of(get("Max(x, 0, 1 - x)").expr) is not None
 
 
 def test_arc_cosine_kernels_of_relu_powers_match_their_hermite_series():
@@ -282,7 +292,7 @@ def test_information_exponent_is_undetermined_when_a_bound_covers_zero(monkeypat
 
 @pytest.mark.parametrize("expr", ["He3", "x**3-3*x", "cos(x)"])
 def test_h0_exactly_zero_gives_the_sentence_not_a_failure(expr):
-    d = derive_json(expr, "--terms", "3")
+    d = derive_json(expr, "--terms", "3", "--seed", "0")  # the issue's instance: Σc_iĉ_i = 0
     c3 = d["h"]["condition3"]
     assert d["h"]["h0_exact_zero"] and d["h"]["sign_h0"] == 0
     assert c3["status"] == "not applicable"
@@ -290,7 +300,7 @@ def test_h0_exactly_zero_gives_the_sentence_not_a_failure(expr):
 
 
 def test_relu_at_d100_is_an_exact_zero_not_a_failure():
-    d = derive_json("relu", "--d", "100", "--terms", "2")
+    d = derive_json("relu", "--d", "100", "--terms", "2", "--seed", "0")
     assert d["h"]["h0_exact_zero"] and d["h"]["condition3"]["status"] == "not applicable"
 
 
@@ -314,8 +324,8 @@ def test_decay_check_reads_an_envelope_not_a_fit():
 def test_decay_envelope_fails_slow_and_holds_fast_sequences():
     from theory.decay import _envelope
 
-    slow = [coefficient(p, (-1) ** p * p ** -0.7, 1e-20) for p in range(61)]
-    fast = [coefficient(p, math.cos(p) * p ** -1.6 if p else 1.0, 1e-20) for p in range(61)]
+    slow = [coefficient(p, (-1) ** p * max(p, 1) ** -0.7, 1e-20) for p in range(61)]
+    fast = [coefficient(p, math.cos(p) * max(p, 1) ** -1.6, 1e-20) for p in range(61)]
     assert _envelope(slow, 60).status == "fails"
     assert _envelope(fast, 60).status == "holds"
 
@@ -343,7 +353,8 @@ def test_valid_input_is_not_refused(expr):
 def test_exp30_gives_decimal_strings_not_overflow_warnings(recwarn):
     d = derive_json("exp(30*x)", "--terms", "2")
     assert d["coefficients"][0]["exact"] == "exp(450)"
-    assert d["h"]["beyond_float"] is None or d["h"]["beyond_float"]["h0"].endswith("e+394")
+    bf = d["h"]["beyond_float"]  # h(0) ≈ 10^706: a certified decimal string, no inf
+    assert bf is not None and bf["h0"].endswith("e+706") and d["h"]["h0"] is None
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
 
 
@@ -437,3 +448,56 @@ def test_dc_p4c_names_its_closed_route():
     v = _p4c(Context(profile="quick", activations=("tanh",)), PRINTED_P4)
     assert v.status == "confirmed"
     assert "σ''s own certified coefficients" in v.evidence["closed_route"]["tanh"]
+
+
+# --------------------------------------------------------------------------------------------
+# Compiled kernels cached on disk; simulate's guidance; docs in the project
+# --------------------------------------------------------------------------------------------
+
+_STEP = """
+import numpy as np
+from theory.activations import get
+from numerics.sgd import full
+step = full._fused_step(get("tanh"))
+U = np.ones((2, 5)) / np.sqrt(5); X = np.ones((2, 5)); YV = np.zeros((2, 4))
+step(U, X, YV, np.zeros((2, 0)), np.ones(2), np.ones(2), np.ones(2), 1.0, 0.01, np.eye(5)[0],
+     np.zeros(2), np.zeros(2))
+print(sum(step.stats.cache_hits.values()), sum(step.stats.cache_misses.values()))
+"""
+
+
+def test_a_second_process_loads_the_compiled_kernel_from_disk(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "LOWRANK_CACHE_DIR": str(tmp_path)}
+    env.pop("LOWRANK_NO_CACHE", None)
+    runs = [subprocess.run([sys.executable, "-c", _STEP], capture_output=True, text=True,
+                           env=env, timeout=300) for _ in range(2)]
+    assert all(r.returncode == 0 for r in runs), runs[0].stderr + runs[1].stderr
+    assert runs[0].stdout.split() == ["0", "1"]  # compiled, and written
+    assert runs[1].stdout.split() == ["1", "0"]  # loaded: no compilation
+    assert len(list((tmp_path / "kernels").glob("lowrank_kernel_*.py"))) == 1
+
+
+def test_a_changed_engine_gets_another_kernel_file(monkeypatch):
+    from numerics import jitcache
+    from numerics.sgd import reduced
+
+    act = get("tanh")
+    before = jitcache.module_name(act, reduced._make_kernel)
+    real = jitcache.inspect.getsource
+    monkeypatch.setattr(jitcache.inspect, "getsource",
+                        lambda obj: real(obj) + ("\n# edited" if obj is reduced else ""))
+    assert jitcache.module_name(act, reduced._make_kernel) != before
+    assert jitcache.module_name(get("sigmoid"), reduced._make_kernel) != before
+
+
+def test_the_report_cites_the_projects_own_derivations():
+    from numerics.claims import recursion
+
+    root = Path(__file__).parent.parent
+    assert (root / "docs" / "derivations.md").exists()
+    assert "docs/derivations.md" in recursion.ODE.location
+    assert all("model.md" not in s.location for s in recursion.ODE.subchecks)

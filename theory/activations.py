@@ -114,8 +114,11 @@ class Activation:
         for node in sp.preorder_traversal(self.expr):
             if isinstance(node, (sp.Abs, sp.Heaviside, sp.sign)):
                 pts.update(_linear_roots(node.args[0]))
-            elif isinstance(node, (sp.Max, sp.Min)) and len(node.args) == 2:
-                pts.update(_linear_roots(node.args[0] - node.args[1]))
+            elif isinstance(node, (sp.Max, sp.Min)):
+                a = node.args
+                for i in range(len(a)):
+                    for j in range(i + 1, len(a)):
+                        pts.update(_linear_roots(a[i] - a[j]))
             elif isinstance(node, sp.Piecewise):
                 for _, cond in node.args:
                     for rel in cond.atoms(sp.core.relational.Relational):
@@ -432,7 +435,8 @@ def parse(text: str, name: str | None = None) -> Activation:
     Accepted: the variable ``x``; numbers (decimal literals become exact rationals, |value| ≤ 10⁶);
     ``pi``, ``E``; ``+ - * / **`` and parentheses; the functions exp, log, sqrt, sin, cos, tanh,
     erf, sigmoid, Abs/abs, Heaviside, sign, relu, gelu, silu, softplus, quadratic, cubic, step,
-    He<p>, h<p> (one argument), Max/Min with one constant argument, leaky_relu(expr, slope).
+    He<p>, h<p> (one argument), Max/Min with one constant argument (and, with more than two
+    arguments, the others affine in x), leaky_relu(expr, slope).
 
     Refused, with one line saying what and where: any other name, attribute access, subscripts,
     keywords, lambdas, strings, comparisons; non-ASCII characters and NUL bytes; input longer
@@ -594,12 +598,15 @@ class _Builder:
                 raise _fail("sqrt of an expression in x that is not provably non-negative", node)
             return _UNARY[fname](a)
         if fname in _BINARY_WITH_CONSTANT:
-            if len(args) != 2:
-                raise _fail(f"{fname}() takes two arguments, got {len(args)}", node)
-            a, b = (self.build(x, d) for x in args)
-            if a.has(X) and b.has(X):
-                raise _fail(f"{fname}() needs one constant argument", node)
-            return _BINARY_WITH_CONSTANT[fname](a, b)
+            if len(args) < 2:
+                raise _fail(f"{fname}() takes two or more arguments, got {len(args)}", node)
+            vals = [self.build(x, d) for x in args]
+            affine = all(not v.has(X) or (v.is_polynomial(X) and sp.Poly(v, X).degree() <= 1)
+                         for v in vals)
+            if all(v.has(X) for v in vals) or (sum(v.has(X) for v in vals) > 1 and not affine):
+                raise _fail(f"{fname}() needs one constant argument (and its other arguments "
+                            "affine in x when there are several)", node)
+            return _BINARY_WITH_CONSTANT[fname](*vals)
         if fname == "leaky_relu":
             if len(args) not in (1, 2):
                 raise _fail("leaky_relu() takes (expr) or (expr, slope)", node)

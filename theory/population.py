@@ -381,7 +381,7 @@ def h_series(m: float, gram, lam, c, chat, xi: float, act, n_terms: int = 60,
             absum += abs(term)
     A = 2 * ll * xi**2 * cc / NN
     bound = _truncation_bound(A, rho_matrix(m, G, c, chat, xi), act, n)
-    return HValue(float(total), bound + 1e-14 * absum + 1e-300, "series", terms=n)
+    return HValue(float(total), float(bound + 1e-14 * absum + 1e-300), "series", terms=n)
 
 
 def T_ls(l: int, s: int, gram, lam, c, chat):

@@ -1,6 +1,6 @@
 """Claim DC-ODE (§3.1, p.9; App. C.1, p.26): SGD against the population recursion
 ``m̄_{t+1} = m̄_t + η h(m̄_t)(1 − m̄_t²)`` at small ηd, and against the effective ODE with SGD's
-noise term (model.md, Derivation 2: the project's own, not the paper's) at larger ηd.
+noise term (docs/derivations.md §2: the project's own, not the paper's) at larger ηd.
 
 Convention: **normalised rows** (Prop. 4's), orthonormal W (Assumption 4), k = 4, ξ = 1,
 λ ~ Unif[1/2, 3/2]^k, c, ĉ ~ Unif{±1/√k}^k (Assumption 3), u ⊥ span(W), ĉ frozen, Eq. 4's
@@ -57,7 +57,7 @@ ODE_SUB = (
              "m_{t+1} = m_t + ηh(m_t)(1 − m_t²) + η⟨∇̂E_t(u_t; x_t), u⟩ + Q_t; ignoring the error "
              "terms, the population recursion m_{t+1} = m_t + ηh(m_t)(1 − m_t²) [describes SGD "
              "when ηd is small]"),
-    SubCheck("DC-ODE.c", "model.md, Derivation 2 (the project's own, not the paper's)",
+    SubCheck("DC-ODE.c", "docs/derivations.md §2 (the project's own, not the paper's)",
              "dm/dt = ηh(m)(1 − m²) − (η²/2) m (d − r − 2) V(m), V(m) = E[g²]: the effective "
              "ODE with SGD's noise term follows the SGD median, plateau included, at larger ηd"),
 )
@@ -248,6 +248,6 @@ def check_ode(ctx: Context, *, printed=None, h_factor: float = 1.0,
 
 
 ODE = register(Claim(
-    id="DC-ODE", location="§3.1 (p.9), App. C.1 (p.26); model.md Derivation 2",
+    id="DC-ODE", location="§3.1 (p.9), App. C.1 (p.26); docs/derivations.md §2",
     title="SGD vs the population recursion (small ηd) and the effective ODE (larger ηd)",
     convention=CONV, subchecks=ODE_SUB, check=check_ode, needs="numerics"))

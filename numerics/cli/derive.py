@@ -66,7 +66,8 @@ def _points(ctx, param, value):
 @click.option("--lam", default="equal", show_default=True, type=click.Choice(["equal", "random"]))
 @click.option("--c", "c_law", default="quantised", show_default=True,
               type=click.Choice(["quantised", "sphere"]), help="Law of c and ĉ.")
-@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--seed", default=1, show_default=True, type=int,
+              help="Seed of the instance (the default draws one with h(0) ≠ 0).")
 @click.option("--convention", default="normalised", show_default=True,
               type=click.Choice(["normalised", "raw"]))
 @click.option("--instance", "instance_file", default=None, type=click.Path(dir_okay=False),

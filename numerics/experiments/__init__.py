@@ -2,5 +2,5 @@
 ``run_*_experiment(profile, seed) -> list[dict]`` function and a printer.
 
 * :mod:`numerics.experiments.plateau` — the SGD plateau against the ODE predictions of
-  :mod:`numerics.ode` (model.md, Derivation 2).
+  :mod:`numerics.ode` (docs/derivations.md §2).
 """

@@ -1,4 +1,4 @@
-"""The SGD plateau against the ODE predictions (model.md, Derivation 2; :mod:`numerics.ode`).
+"""The SGD plateau against the ODE predictions (docs/derivations.md §2; :mod:`numerics.ode`).
 
 Convention: normalised rows (App. D.1), orthonormal features (Assumption 4), ξ = 1, k = 4,
 c, ĉ ~ Unif{±1/√k}^k (Assumption 3), λ ~ Unif[1/2, 3/2] (:func:`numerics.problem.second_layer`),

@@ -1,7 +1,7 @@
 """Online SGD for low-rank fine-tuning (Eq. 4, §2): two engines with one interface and one output.
 
 * :mod:`numerics.sgd.full` — the algorithm as printed, in ``R^d`` (the reference);
-* :mod:`numerics.sgd.reduced` — the exact reduced Markov chain of model.md's Derivation 1
+* :mod:`numerics.sgd.reduced` — the exact reduced Markov chain of docs/derivations.md §1
   (O(k) random numbers per step whatever d is).
 
 Both are called as ``run(inst, rng, *, runs, steps, lr, record_every=None, grid=None, m0=None,

@@ -185,46 +185,53 @@ _FUSED: dict[str, Callable] = {}
 
 def _fused_step(act) -> Callable:
     """One whole step of Eq. (4) for the variant ``frozen`` (û projected, ĉ frozen, true
-    student), compiled with σ, σ' (one per activation, cached): for every run, from ``x``, its
-    products ``YV = [Wx, teacher's <v_i, x>]`` and ``B = Wᵀ(WWᵀ)⁻¹Wx``: θ = <û, x>, the
-    loss and g exactly as :func:`gradients` computes them on that constraint set (student row
-    scales constant: <w_j, û> = 0), then :func:`_tangent_row` with <û, v> = g (θ − <û, b>) from
-    the same pass as θ (three passes over each row in all). Same numbers as the NumPy path
-    up to rounding (tested); it removes the per-step Python overhead of ~25 small array
-    operations, which dominated at small d and k."""
-    from numerics.sgd.reduced import activation_key, compiled_activation
+    student), compiled with σ, σ' (one per activation, cached in memory and on disk:
+    :mod:`numerics.jitcache`): for every run, from ``x``, its products ``YV = [Wx, teacher's
+    <v_i, x>]`` and ``B = Wᵀ(WWᵀ)⁻¹Wx``: θ = <û, x>, the loss and g exactly as
+    :func:`gradients` computes them on that constraint set (student row scales constant:
+    <w_j, û> = 0), then :func:`_tangent_row` with <û, v> = g (θ − <û, b>) from the same pass
+    as θ (three passes over each row in all). Same numbers as the NumPy path up to rounding
+    (tested); it removes the per-step Python overhead of ~25 small array operations, which
+    dominated at small d and k."""
+    from numerics import jitcache
+    from numerics.sgd.reduced import activation_key
 
     key = activation_key(act)
     if key not in _FUSED:
-        sig, dsig = compiled_activation(act)
-
-        @numba.njit(fastmath={"reassoc", "contract"})
-        def step(U, X, YV, B, s, lam, xch, o, lr, u, m, acc):  # pragma: no cover - compiled
-            runs, d = U.shape
-            k = lam.shape[0]
-            nb = B.shape[1]
-            for i in range(runs):
-                th = 0.0  # <û, x>, and <û, b> (0 up to rounding: b ∈ span W), in one pass
-                ub = 0.0
-                for l in range(d):
-                    th += U[i, l] * X[i, l]
-                    if nb:
-                        ub += U[i, l] * B[i, l]
-                fs = 0.0
-                fh = 0.0
-                gs = 0.0
-                for j in range(k):
-                    fs += lam[j] * sig(YV[i, k + j])
-                    p = s[j] * (YV[i, j] + xch[j] * th)
-                    fh += lam[j] * sig(p)
-                    gs += lam[j] * dsig(p) * xch[j] * s[j]
-                e = o * (fs - fh)
-                acc[i] += e * e
-                gi = -2.0 * e * o * gs
-                m[i] = _tangent_row(U, X, B, i, gi, gi * (th - ub), lr, u)
-
-        _FUSED[key] = step
+        _FUSED[key] = jitcache.kernel(act, _make_step)
     return _FUSED[key]
+
+
+def _make_step(sig, dsig):
+    """The fused step with σ, σ' compiled in (its inner function is the template that
+    :mod:`numerics.jitcache` writes to disk)."""
+
+    @numba.njit(fastmath={"reassoc", "contract"})
+    def step(U, X, YV, B, s, lam, xch, o, lr, u, m, acc):  # pragma: no cover - compiled
+        runs, d = U.shape
+        k = lam.shape[0]
+        nb = B.shape[1]
+        for i in range(runs):
+            th = 0.0  # <û, x>, and <û, b> (0 up to rounding: b ∈ span W), in one pass
+            ub = 0.0
+            for l in range(d):
+                th += U[i, l] * X[i, l]
+                if nb:
+                    ub += U[i, l] * B[i, l]
+            fs = 0.0
+            fh = 0.0
+            gs = 0.0
+            for j in range(k):
+                fs += lam[j] * sig(YV[i, k + j])
+                p = s[j] * (YV[i, j] + xch[j] * th)
+                fh += lam[j] * sig(p)
+                gs += lam[j] * dsig(p) * xch[j] * s[j]
+            e = o * (fs - fh)
+            acc[i] += e * e
+            gi = -2.0 * e * o * gs
+            m[i] = _tangent_row(U, X, B, i, gi, gi * (th - ub), lr, u)
+
+    return step
 
 
 def initial_uhat(inst: Instance, rng: np.random.Generator, runs: int, *, project: bool = True,

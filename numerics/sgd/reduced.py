@@ -1,4 +1,4 @@
-r"""The exact reduced chain of online SGD (model.md, Derivation 1), compiled with numba.
+r"""The exact reduced chain of online SGD (docs/derivations.md §1), compiled with numba.
 
 **State and derivation.** Let r = rank(W), L the lower Cholesky factor of
 ``WWᵀ`` and ``Q_W = Wᵀ L⁻ᵀ`` (d × r), an orthonormal basis of span(W) with ``W = R Q_Wᵀ``,
@@ -26,7 +26,7 @@ killed by the tangent projection. ĉ (``joint``) is part of the state and is upd
 gradient of the same ``ℓ`` (which depends on x through the same three numbers).
 
 *Eq. 4 (projected, u ⊥ span W):* β_W = 0 for ever, ``β = (m)``, ``ρ = s = √(1−m²)``,
-``ι = g(m a + s b)`` with ``a = ζ_r`` and the step is exactly model.md's
+``ι = g(m a + s b)`` with ``a = ζ_r`` and the step is exactly docs/derivations.md §1's
 ``m' = (m − η g s q)/√(1 + η² g² (q² + ‖z‖²))``, ``q = a s − b m`` (ρ is carried separately,
 which avoids the cancellation of ``√(1−m²)`` near |m| = 1). In the normalised convention the row
 norms ``N̂_j = ‖w_j + ξĉ_jû‖ = √(‖w_j‖² + ξ²ĉ_j²)`` are constant on that constraint set, and the
@@ -467,11 +467,14 @@ def activation_key(act: Activation) -> str:
 
 
 def _kernel(act: Activation) -> Callable:
-    """The compiled kernel for ``act`` (one per activation, cached)."""
-    sig, dsig = compiled_activation(act)
+    """The compiled kernel for ``act`` (one per activation, cached in memory and on disk:
+    :mod:`numerics.jitcache`, so a second process does not compile it again)."""
+    from numerics import jitcache
+
+    act.require_gradient()
     key = activation_key(act)
     if key not in _KERNELS:
-        _KERNELS[key] = _make_kernel(sig, dsig)
+        _KERNELS[key] = jitcache.kernel(act, _make_kernel)
     return _KERNELS[key]
 
 
