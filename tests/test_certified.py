@@ -501,3 +501,27 @@ def test_the_report_cites_the_projects_own_derivations():
     assert (root / "docs" / "derivations.md").exists()
     assert "docs/derivations.md" in recursion.ODE.location
     assert all("model.md" not in s.location for s in recursion.ODE.subchecks)
+
+
+def test_the_full_engine_runs_with_one_blas_thread(monkeypatch):
+    import numpy as np
+    from threadpoolctl import threadpool_info
+
+    from numerics import simulate as sim
+    from numerics.problem import make_instance
+    from numerics.sgd import full
+
+    seen = []
+
+    def spy(*a, **k):
+        seen.append([i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"])
+        raise RuntimeError("stop")
+
+    monkeypatch.setattr(full, "run", spy)
+    inst = make_instance(np.random.default_rng(0), d=20, k=2, xi=1.0, act="relu")
+    s = {"engine": "full", "variant": "frozen", "runs": 2, "steps": 4, "lr": 0.01, "lr_c": None,
+         "m0": 0.3, "sign_flip": True, "h0_sign": None, "eps": 0.05, "r": 0.5,
+         "record_every": 2, "seed": 0, "run_seed": [0, 1]}
+    with pytest.raises(RuntimeError):
+        sim.simulate(inst, s)
+    assert seen and seen[0] and all(n == 1 for n in seen[0])  # openblas found, pinned to 1
