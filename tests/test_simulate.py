@@ -163,7 +163,7 @@ def test_effective_ode_follows_sgd_where_the_noise_defeats_the_population_recurs
     # from m₀ = 0.3; SGD does not (its median stays near 0), and Derivation 2's effective ODE
     # says so (64 runs: the median of m_T is known to about ±0.03).
     d = doc("--act", "x**3 - 3*x", "--m0", "0.3", "--runs", "64", "--steps", "20000",
-            "--no-progress")
+            "--no-progress", "--seed", "0")  # the instance this was measured on
     med = float(np.median(d["m_final"]))
     assert d["ode"]["m"][-1] > 0.99 and abs(med) < 0.15
     assert abs(d["ode"]["effective"]["m"][-1] - med) < 0.1

@@ -39,6 +39,7 @@ store (:func:`use_store`; ``numerics.cache``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import mpmath
 import numpy as np
@@ -199,10 +200,13 @@ class _Key:
 _BATCHES: dict[_Key, dict[tuple[int, int], tuple[Coefficient, ...]]] = {}
 
 
-def mus(act: str | Activation, n: int, dps: int = 30) -> list[Coefficient]:
+def mus(act: str | Activation, n: int, dps: int = 30, scale: float = 1.0) -> list[Coefficient]:
     """μ_0(σ), …, μ_n(σ) (h_p = He_p/√(p!)), exact where a route allows, else certified.
 
     ``act``: anything :func:`theory.activations.get` accepts. Routes: module docstring.
+    ``scale`` s > 0 (a float, taken as its exact binary value): the coefficients of σ(s·),
+    i.e. E[σ(s g) h_p(g)] (the general-variance kernels need them); σ's analysis (its terms,
+    the parity of its remainder) is done once, unscaled.
     Limits: exact routes have no limit but the size of sympy numbers (p ≤ 100 in about a
     second for the named activations); certified quadrature: relative accuracy 10^-dps for
     coefficients above 10^-(dps+3) of σ's scale, 0.1–0.5 s for n = 60 at dps = 20 on this
@@ -216,16 +220,18 @@ def mus(act: str | Activation, n: int, dps: int = 30) -> list[Coefficient]:
     if n < 0:
         raise ValueError(f"n must be ≥ 0, got {n}")
     key = _Key(get(act))
+    scale = float(scale)
     done = _BATCHES.setdefault(key, {})
-    for (n2, d2), cs in done.items():
-        if n2 >= n and d2 >= dps:
+    for (n2, d2, s2), cs in done.items():
+        if n2 >= n and d2 >= dps and s2 == scale:
             return list(cs[: n + 1])
-    cs = _STORE.load(key.key, n, dps) if _STORE is not None else None
+    skey = key.key if scale == 1.0 else (*key.key, scale.hex())
+    cs = _STORE.load(skey, n, dps) if _STORE is not None else None
     if cs is None:
-        cs = _mus(key.act, n, dps)
+        cs = _mus(key.act, n, dps, scale)
         if _STORE is not None:
-            _STORE.save(key.key, n, dps, cs)
-    done[(n, dps)] = cs
+            _STORE.save(skey, n, dps, cs)
+    done[(n, dps, scale)] = cs
     return list(cs)
 
 
@@ -268,27 +274,34 @@ def mu_array(act: str | Activation, n: int) -> np.ndarray:
     return np.array([float(c) for c in mus(act, n, ARRAY_DPS)], dtype=float)
 
 
-def _mus(act: Activation, n: int, dps: int) -> tuple[Coefficient, ...]:
+def _scaled(e: sp.Expr, s: sp.Expr) -> sp.Expr:
+    return e if s == 1 else e.subs(X, s * X)
+
+
+def _mus(act: Activation, n: int, dps: int, scale: float = 1.0) -> tuple[Coefficient, ...]:
+    s = sp.Integer(1) if scale == 1.0 else sp.Rational(scale)
     if act.is_polynomial:
-        vals = mus_polynomial(act.poly, n)
+        vals = mus_polynomial(sp.Poly(_scaled(act.expr, s), X), n)
         return tuple(_exact(p, v, "polynomial", dps) for p, v in enumerate(vals))
     pieces = act.pieces if act.pieces is not None else pieces_of(act.expr)
     if pieces is not None:
+        if s != 1:  # σ(s·): the pieces' ends divided by s, their polynomials composed with s·x
+            pieces = tuple((lo / s, hi / s, sp.expand(q.subs(X, s * X))) for lo, hi, q in pieces)
         vals = mus_pieces(pieces, n)
         return tuple(_exact(p, v, "half-moments", dps) for p, v in enumerate(vals))
-    terms, rest = split(act.expr)
+    terms, rest = _split(act.expr)
     exact = [sp.Integer(0)] * (n + 1)
     routes = [r for r, _ in terms]
     for route, t in terms:
-        for p, v in enumerate(mus_exact(t, n, route)):
+        for p, v in enumerate(mus_exact(_scaled(t, s), n, route)):
             exact[p] += v
     exact = [sp.expand(v) for v in exact]
     name = "+".join(routes)
     if rest == 0:
         return tuple(_exact(p, v, name, dps) for p, v in enumerate(exact))
-    sym = _parity_values(rest, n)
+    sym = _parity_values(rest, n, s)
     quad = tuple(p for p in range(n + 1) if p not in sym)
-    hb = _balls(rest, n, dps, quad) if quad else None
+    hb = _balls(rest, n, dps, quad, scale) if quad else None
     out = []
     for p in range(n + 1):
         if p in sym:
@@ -303,12 +316,12 @@ def _mus(act: Activation, n: int, dps: int) -> tuple[Coefficient, ...]:
     return tuple(out)
 
 
-def _balls(expr: sp.Expr, n: int, dps: int, ps) -> gauss.HermiteBalls:
+def _balls(expr: sp.Expr, n: int, dps: int, ps, scale: float = 1.0) -> gauss.HermiteBalls:
     from theory.balls import BallError
     from theory.envelope import EnvelopeError
 
     try:
-        return gauss.hermite_balls(expr, n, dps, ps=ps)
+        return gauss.hermite_balls(expr, n, dps, s=scale, ps=ps)
     except (BallError, EnvelopeError) as err:
         raise HermiteError(f"cannot certify the Hermite coefficients of {expr}: {err}") from None
 
@@ -336,15 +349,27 @@ def quadrature_mus(act: str | Activation, n: int, dps: int = 30) -> list[Coeffic
     return out
 
 
-def _parity_values(expr: sp.Expr, n: int) -> dict[int, sp.Expr]:
-    """{p: μ_p(expr)} for the parity classes where expr's odd/even part is a polynomial."""
-    q_odd, q_even = parity_parts(expr)
+def _parity_values(expr: sp.Expr, n: int, s: sp.Expr = 1) -> dict[int, sp.Expr]:
+    """{p: μ_p(expr(s·))} for the parity classes where expr's odd/even part is a polynomial
+    (scaling x preserves parity: the part of expr(s·) is the part of expr at s·x)."""
+    q_odd, q_even = _parity(expr)
     sym: dict[int, sp.Expr] = {}
     for q, parity in ((q_odd, 1), (q_even, 0)):
         if q is not None:
-            vals = mus_polynomial(sp.Poly(q, X), n) if q != 0 else [sp.Integer(0)] * (n + 1)
+            vals = mus_polynomial(sp.Poly(_scaled(q, s), X), n) if q != 0 else \
+                [sp.Integer(0)] * (n + 1)
             sym.update({p: vals[p] for p in range(parity, n + 1, 2)})
     return sym
+
+
+@lru_cache(maxsize=512)
+def _parity(expr: sp.Expr):
+    return parity_parts(expr)
+
+
+@lru_cache(maxsize=512)
+def _split(expr: sp.Expr):
+    return split(expr)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -406,8 +406,8 @@ def scaled_coefficients(f: sp.Expr, s: float, n: int, dps: int = DPS):
 def _scaled(f: sp.Expr, s: float, n: int, dps: int):
     from theory import gauss
 
+    cs = hermite.mus(Activation("f", f), n - 1, dps, scale=s)
     g = f if s == 1.0 else f.subs(X, enclose_sym(s) * X)
-    cs = hermite.mus(Activation("f(s·)", g), n - 1, dps)
     with ctx.workprec(gauss.bits_for(dps) + 16):
         balls = tuple(c.ball() for c in cs)
         tot = norm2(g, dps)
