@@ -280,6 +280,7 @@ class Cache:
             b["entries"] += 1
             b["bytes"] += n
             b["seconds"] += float(meta.get("seconds", 0.0))
+            b["cpu_seconds"] = b.get("cpu_seconds", 0.0) + float(meta.get("cpu_seconds", 0.0))
             total += 1
             size += n
             try:
@@ -386,15 +387,16 @@ def estimate(tasks: Sequence[Task], seed: int, cache: Cache | None = None,
 # ---------------------------------------------------------------------- execution
 
 
-def _call(fn_name: str, params: dict, entropy: int) -> tuple[dict, float]:
-    """Run one task in this process with BLAS limited to one thread; (result, seconds)."""
+def _call(fn_name: str, params: dict, entropy: int) -> tuple[dict, float, float]:
+    """Run one task in this process with BLAS limited to one thread; (result, wall seconds,
+    CPU seconds of this process — the cost on a core of its own, whatever else runs)."""
     from threadpoolctl import threadpool_limits
 
     fn = resolve(fn_name)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     with threadpool_limits(1):
         out = fn(params, np.random.default_rng(np.random.SeedSequence(entropy)))
-    return out, time.perf_counter() - t0
+    return out, time.perf_counter() - t0, time.process_time() - c0
 
 
 _CLIENT: dict[str, Any] = {}
@@ -414,7 +416,7 @@ def get_client(scheduler: str | None = None, workers: int | None = None):
     if cl is not None and cl.status == "running":
         return cl
     if addr:
-        cl = Client(addr, timeout="20s")
+        cl = Client(addr, timeout="10s")
     else:
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                dashboard_address=":0", silence_logs=40)  # any free port
@@ -492,12 +494,13 @@ def run_grid(tasks: Sequence[Task], *, seed: int, cache: Cache | None | str = "d
                    mininterval=0.5, bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} core-s "
                    "[{elapsed}<{remaining}]")
 
-    def done(k: str, out: dict, dt: float) -> None:
+    def done(k: str, out: dict, dt: float, cpu: float) -> None:
         t = tasks[todo[k][0]]
         if cache is not None:
             cache.put(k, out, {"fn": t.fn, "params": t.params, "seed": int(seed),
                                "code": code_hash(resolve(t.fn).grid_sources),
-                               "versions": versions(), "seconds": round(dt, 3)})
+                               "versions": versions(), "seconds": round(dt, 3),
+                               "cpu_seconds": round(cpu, 3)})
         norm = _normalise(out)
         for i in todo[k]:
             results[i] = norm
@@ -508,8 +511,7 @@ def run_grid(tasks: Sequence[Task], *, seed: int, cache: Cache | None | str = "d
     entropy = {k: task_seed(tasks[ix[0]], seed).entropy for k, ix in todo.items()}
     if todo and scheduler == "serial":
         for k, ix in todo.items():
-            out, dt = _call(tasks[ix[0]].fn, tasks[ix[0]].params, entropy[k])
-            done(k, out, dt)
+            done(k, *_call(tasks[ix[0]].fn, tasks[ix[0]].params, entropy[k]))
     elif todo:
         from dask.distributed import as_completed
 
@@ -519,8 +521,8 @@ def run_grid(tasks: Sequence[Task], *, seed: int, cache: Cache | None | str = "d
                               entropy[k], key=f"lowrank-{k}", pure=False) for k in order]
         by_key = {f.key: k for f, k in zip(futs, order, strict=True)}
         try:
-            for fut, (out, dt) in as_completed(futs, with_results=True):
-                done(by_key[fut.key], out, dt)
+            for fut, (out, dt, cpu) in as_completed(futs, with_results=True):
+                done(by_key[fut.key], out, dt, cpu)
         finally:
             for f in futs:
                 f.release()

@@ -120,6 +120,8 @@ MODULES: list[str] = [  # named after the paper's parts, in the paper's order
     "numerics.claims.separation",  # App. C.3: DC-C2, DC-P18
     "numerics.claims.identifiability",  # App. F.1: DC-EX1
     "numerics.claims.learning_teacher",  # App. F.2: DC-T36
+    "numerics.claims.simulations",  # App. B: DC-FIG2 … DC-FIG6
+    "numerics.claims.scaling",  # App. A.2, C.3, §1.2–1.3: DC-T11, T12, T13, T19, DC-GLM
     "numerics.claims.related",  # related systems: LO-*, NTK-* (section "related")
     "numerics.claims.rank_r",  # beyond the paper (own derivation): EXT-R1 … EXT-R7
 ]

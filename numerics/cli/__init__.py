@@ -19,6 +19,8 @@ _COMMANDS = {
     "report": "numerics.cli.report",
     "list": "numerics.cli.check",
     "check": "numerics.cli.check",
+    "reproduce": "numerics.cli.reproduce",
+    "cache": "numerics.cli.cache",
 }
 
 
@@ -54,6 +56,7 @@ def cli() -> None:
       lowrank derive "tanh(2*x) + x**3/6" --terms 12
       lowrank simulate --act relu --d 2000 --k 50 --runs 10 --steps 200000
       lowrank list                   # the claims and their sub-checks
+      lowrank reproduce fig2         # one of the paper's figures, as a task grid
     """
 
 
