@@ -52,7 +52,7 @@ PAPER = {
     "c": "§4: joint training is 'roughly twice as efficient' as freezing ĉ",
 }
 PROFILES: dict[str, dict[str, Any]] = {
-    "quick": {"d": 200, "k": 10, "instances": 2, "runs": 4, "steps": (100_000, 200_000),
+    "quick": {"d": 100, "k": 10, "instances": 3, "runs": 2, "steps": (40_000, 80_000),
               "sens": None},
     "standard": {"d": 500, "k": 50, "instances": 4, "runs": 4, "steps": (250_000, 500_000),
                  "sens": {"d": 250, "k": 50, "instances": 2, "runs": 4, "steps": 400_000}},

@@ -41,7 +41,7 @@ PAPER = {"a": "linearised (kernel) model stuck at a loss plateau (≈ 1.4) while
          "b": "⟨u_t, u⟩ rises to 1 (≈ 4.5·10⁵ steps) while ⟨c_t, c⟩ stays low, then climbs "
               "slowly (≈ 0.55 at 2·10⁶): incremental learning"}
 PROFILES: dict[str, dict[str, Any]] = {
-    "quick": {"d": 200, "k": 10, "instances": 1, "runs": 4, "steps": 200_000},
+    "quick": {"d": 60, "k": 10, "instances": 1, "runs": 4, "steps": 50_000},
     "standard": {"d": 500, "k": 20, "instances": 2, "runs": 4, "steps": 500_000},
     "paper": {"d": 2000, "k": 50, "instances": 3, "runs": 4, "steps": 2_000_000},
 }

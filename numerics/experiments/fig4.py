@@ -43,7 +43,8 @@ PAPER = {"a": "ξ = 1: all four σ reach ⟨u_t, u⟩ ≈ 1 within 2·10⁵ step
          "b": "ξ = Θ(√k): all four reach ≈ 1 within ≈ 3·10⁵ of 10⁶ steps; the iteration "
               "complexity does not depend sensitively on the information exponent"}
 PROFILES: dict[str, dict[str, Any]] = {
-    "quick": {"d": 200, "k": 10, "runs": 4, "steps": (20_000, 100_000), "grid_runs": 2},
+    "quick": {"d": 60, "k": 6, "runs": 2, "steps": (10_000, 20_000), "grid_runs": 2,
+              "acts": ("relu", "He3")},
     "standard": {"d": 500, "k": 20, "runs": 4, "steps": (50_000, 250_000), "grid_runs": 2},
     "paper": {"d": 2000, "k": 50, "runs": 4, "steps": (200_000, 1_000_000), "grid_runs": 2},
 }
@@ -61,7 +62,7 @@ def plan(profile: str, seed: int) -> list:
     out = []
     for panel, xi, steps in (("a", 1.0, P["steps"][0]), ("b", math.sqrt(P["k"]),
                                                          P["steps"][1])):
-        for act in ACTS:
+        for act in P.get("acts", ACTS):
             s = _spec(P["d"], P["k"], xi, act, seed)
             out.append((("common", panel, act),
                         cm.chain(s, runs=P["runs"], steps=steps, lr=cm.ETAD_APPB / P["d"],
@@ -88,12 +89,13 @@ def run(profile: str = "standard", seed: int = cm.DEFAULT_SEED, outdir: Path | N
     """Run Fig. 4 at a profile."""
     t0 = time.perf_counter()
     P = PROFILES[profile]
+    acts = P.get("acts", ACTS)
     lab = plan(profile, seed)
     res, gr = cm.run_labelled(lab, seed=seed, scheduler=scheduler, cache=cache,
                               progress=progress, desc=ID)
     table = {}
     for panel in ("a", "b"):
-        for act in ACTS:
+        for act in acts:
             t1c, t9c = _times(res[("common", panel, act)])
             best = (cm.ETAD_APPB, t1c, t9c, ("common", panel, act))
             for etad in cm.ETAD_DECADES:
@@ -111,7 +113,7 @@ def run(profile: str = "standard", seed: int = cm.DEFAULT_SEED, outdir: Path | N
                                    else math.nan}
     checks, ours = {}, {}
     for panel in ("a", "b"):
-        rows = [table[(panel, a)] for a in ACTS]
+        rows = [table[(panel, a)] for a in acts]
         t9 = np.array([r["best_t0.9"] for r in rows])
         pr = np.array([r["plateau_ratio"] for r in rows])
         reach = np.isfinite(t9)
@@ -123,27 +125,27 @@ def run(profile: str = "standard", seed: int = cm.DEFAULT_SEED, outdir: Path | N
             if np.isfinite(tc).sum() >= 2 else math.inf
         ours[panel] = (", ".join(f"{a}: t₀.₉ = {r['best_t0.9']:.3g} at ηd = {r['best_etad']:g} "
                                  f"(t₀.₁/t₀.₉ = {r['plateau_ratio']:.2f})"
-                                 for a, r in zip(ACTS, rows, strict=True))
+                                 for a, r in zip(acts, rows, strict=True))
                        + f"; at the common ηd = {cm.ETAD_APPB}: "
                        + ", ".join(f"{a} final {r['common_final']:.2f}"
-                                   for a, r in zip(ACTS, rows, strict=True)))
+                                   for a, r in zip(acts, rows, strict=True)))
         checks[f"{panel}:plateau"] = {
             "status": "supported" if no_plat else "not-supported",
             "summary": f"({panel}) t₀.₁/t₀.₉ at each σ's best η: "
-                       + ", ".join(f"{a} {x:.2f}" for a, x in zip(ACTS, pr, strict=True)),
+                       + ", ".join(f"{a} {x:.2f}" for a, x in zip(acts, pr, strict=True)),
             "plateau_ratio": pr, "tolerance": f"no plateau: every t₀.₁/t₀.₉ ≤ {NO_PLATEAU}"}
         checks[f"{panel}:insensitive"] = {
             "status": "supported" if reach.all() and spread <= INSENSITIVE else "not-supported",
             "summary": f"({panel}) at each σ's best η: slowest/fastest t₀.₉ = ×{spread:.3g}; "
                        f"best ηd: " + ", ".join(f"{a} {r['best_etad']:g}" for a, r in
-                                                  zip(ACTS, rows, strict=True)),
+                                                  zip(acts, rows, strict=True)),
             "spread": spread, "tolerance": f"all reach 0.9 and spread ≤ {INSENSITIVE:g}"}
         checks[f"{panel}:common_eta"] = {
             "status": "supported" if all(common_reach) and spread_c <= INSENSITIVE
             else "not-supported",
             "summary": f"({panel}) one η = {cm.ETAD_APPB}/d for all σ: "
                        + ", ".join(f"{a} {'reaches 0.9 at ' + format(r['common_t0.9'], '.3g') if math.isfinite(r['common_t0.9']) else 'final ' + format(r['common_final'], '.2f')}"  # noqa: E501
-                                   for a, r in zip(ACTS, rows, strict=True)),
+                                   for a, r in zip(acts, rows, strict=True)),
             "spread": spread_c}
     ag = res[("agree",)]
     checks["agreement"] = {"status": "supported" if ag["same_law"] and ag["power"] else
@@ -152,7 +154,7 @@ def run(profile: str = "standard", seed: int = cm.DEFAULT_SEED, outdir: Path | N
                                                            "joint + unprojected, m₀ = 0.3")}
     files = []
     if outdir is not None:
-        files = _write(Path(outdir), P, seed, res, table, ours)
+        files = _write(Path(outdir), P, seed, res, table, ours, acts)
     return cm.Outcome(ID, {"profile": P, "table": {f"{p}:{a}": v for (p, a), v in
                                                    table.items()}, "agreement": ag},
                       checks, PAPER, ours, CONVENTION,
@@ -162,7 +164,7 @@ def run(profile: str = "standard", seed: int = cm.DEFAULT_SEED, outdir: Path | N
                       profile, seed)
 
 
-def _write(out, P, seed, res, table, ours) -> list[str]:
+def _write(out, P, seed, res, table, ours, acts) -> list[str]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -174,7 +176,7 @@ def _write(out, P, seed, res, table, ours) -> list[str]:
         for row, rule in enumerate(("best", "common")):
             ax = axes[row, col]
             cur = {}
-            for act in ACTS:
+            for act in acts:
                 key = table[(panel, act)]["best_key"] if rule == "best" else \
                     ("common", panel, act)
                 r = res[key]
@@ -201,5 +203,5 @@ def _write(out, P, seed, res, table, ours) -> list[str]:
     files += cm.write_raw(out / "fig4-curves", raw)
     files += cm.save_instances(out / "fig4-instance",
                                [_spec(P["d"], P["k"], xi, a, seed) for xi in
-                                (1.0, math.sqrt(P["k"])) for a in ACTS])
+                                (1.0, math.sqrt(P["k"])) for a in acts])
     return files

@@ -40,7 +40,7 @@ PAPER = {"a": "every α ∈ {0, .25, .5, .75, 1} reaches ⟨u_t, u⟩ ≈ 1 by �
               "qualitatively the same",
          "b": "five random instances at α = ½ all reach ≈ 1 within 2·10⁶ steps (S-curves)"}
 PROFILES: dict[str, dict[str, Any]] = {
-    "quick": {"d": 100, "k": 10, "runs": 4, "steps": (100_000, 200_000), "instances": 3},
+    "quick": {"d": 40, "k": 6, "runs": 2, "steps": (20_000, 20_000), "instances": 2},
     "standard": {"d": 400, "k": 40, "runs": 4, "steps": (400_000, 800_000), "instances": 3},
     "paper": {"d": 1000, "k": 100, "runs": 4, "steps": (1_000_000, 2_000_000),
               "instances": 5},

@@ -46,16 +46,16 @@ PAPER = {"a": "the plateau before weak recovery grows with ξ ∈ {1, 10, 14, 25
          "b": "every ξ reaches ⟨u_t, u⟩ ≈ 1 within 2.5·10⁷ steps (ξ = 25 at ≈ 2.1·10⁷)",
          "c": "the transition is expected near ξ = Θ(d^{1/4}k^{1/2}) (≈ 25 at d = 1000, k = 20)"}
 PROFILES: dict[str, dict[str, Any]] = {
-    "quick": {"d": 100, "k": 10, "runs": 2, "steps": (200_000, 1_000_000),
-              "trans": {"ds": (50, 100), "k": 10, "xis": (1, 4, 10, 25), "runs": 2,
-                        "cap": 200_000}},
+    "quick": {"d": 50, "k": 6, "runs": 2, "steps": (100_000, 200_000),
+              "trans": {"ds": (30, 60), "k": 6, "xis": (1, 4, 10), "runs": 2,
+                        "cap": 50_000}},
     "standard": {"d": 250, "k": 20, "runs": 2, "steps": (1_000_000, 4_000_000),
-                 "trans": {"ds": (125, 500), "k": 20, "xis": (1, 3, 6, 10, 16, 25),
-                           "runs": 2, "cap": 500_000}},
+                 "trans": {"ds": (125, 500), "k": 20, "xis": (1, 4, 10, 16, 25),
+                           "runs": 2, "cap": 300_000}},
     "paper": {"d": 1000, "k": 20, "runs": 4, "steps": (5_000_000, 25_000_000),
               "trans": {"ds": (250, 1000, 4000), "k": 20,
-                        "xis": (1, 2, 3, 4, 6, 8, 10, 14, 20, 25, 35), "runs": 2,
-                        "cap": 2_000_000}},
+                        "xis": (1, 3, 6, 10, 14, 20, 25, 35), "runs": 2,
+                        "cap": 1_000_000}},
 }
 SLOWER = 10.0
 

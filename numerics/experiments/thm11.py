@@ -40,8 +40,8 @@ PAPER = {"d": "T = Õ(d): linear in d, the same for every σ (every information 
 #: σ → (printed power of k, power from the theorem's own parameters).
 PRINTED_K = {"relu": (3.0, 2.0), "h3": (4.0, 3.0), "h2": (4.0, 3.0), "h4": (4.0, 3.0)}
 PROFILES: dict[str, dict[str, Any]] = {
-    "quick": {"d_sweep": ((100, 400), 4, ("relu", "h3")), "k_sweep": (200, (4, 8), ("relu",)),
-              "instances": 3, "runs": 4, "max_steps": 300_000},
+    "quick": {"d_sweep": ((50, 200), 4, ("relu", "h3")), "k_sweep": (100, (4, 8), ("relu",)),
+              "instances": 3, "runs": 3, "max_steps": 100_000},
     "standard": {"d_sweep": ((100, 400, 1600), 4, ("relu", "h2", "h3", "h4")),
                  "k_sweep": (200, (4, 8, 16), ("relu", "h3")),
                  "instances": 3, "runs": 4, "max_steps": 1_000_000},

@@ -48,8 +48,8 @@ PAPER = {"d": "fine-tuning needs Õ(d) online SGD iterations (informal Thm. 3)",
 PRINTED_K = {"h3": (2.0, 3.0)}
 PROFILES: dict[str, dict[str, Any]] = {
     "quick": {"d_sweep": ((50, 200), 4, ("h3",)), "k_sweep": (100, (4, 8), ("h3",)),
-              "instances": 3, "runs": 4, "max_steps": 300_000,
-              "scratch": {"d": 20, "k": 4, "runs": 8, "steps": 50_000}},
+              "instances": 3, "runs": 3, "max_steps": 100_000,
+              "scratch": {"d": 20, "k": 4, "runs": 4, "steps": 10_000}},
     "standard": {"d_sweep": ((100, 400, 1600), 4, ("h3",)),
                  "k_sweep": (200, (4, 8, 16), ("h3",)),
                  "instances": 3, "runs": 4, "max_steps": 1_000_000,
