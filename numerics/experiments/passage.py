@@ -30,6 +30,10 @@ They are finite-size exponents over the range tried; log factors show up as expo
 integer (``d log³ d`` over d ∈ [500, 8000] looks like d^{1.4}). The fitted law of the best η is
 reported beside.
 
+The fits here are bootstrap fits over instances (the issue asks bootstrap intervals, and the
+d-sweeps repeat each instance at every d); :mod:`numerics.fits` has the plain least-squares
+power law with its t-interval, for points that are not repeated instances.
+
 >>> grid_etad(3)
 [2.0, 1.0, 0.5]
 """
