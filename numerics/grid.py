@@ -19,7 +19,8 @@ An experiment is a list of independent :class:`Task`\ s (a parameter point × an
   a run killed at any moment leaves only complete entries and the next run resumes; a change to
   one engine's source changes the keys of exactly the tasks that declare it.
 
-The cache root is ``LOWRANK_CACHE`` if set, else ``$XDG_CACHE_HOME/lowrank/grid`` (default
+The cache root is ``$LOWRANK_CACHE_DIR/grid`` if that variable is set (the project's one cache
+variable, shared with :mod:`numerics.coeffcache`), else ``$XDG_CACHE_HOME/lowrank/grid`` (default
 ``~/.cache/lowrank/grid``). A result is a dict of numpy arrays, numbers, strings and
 (nested) lists/dicts of those; arrays come back as arrays (exact float64 bits), the rest through
 JSON. Hashing uses :mod:`hashlib` (SHA-256), JSON :mod:`json` with sorted keys; nothing here is
@@ -60,7 +61,7 @@ __all__ = ["Task", "task", "canonical", "task_seed", "code_hash", "task_key", "C
            "CHAIN_SECONDS", "chain_cost"]
 
 #: Environment variables: an existing scheduler's address, the cache root.
-SCHEDULER_ENV, CACHE_ENV = "LOWRANK_SCHEDULER", "LOWRANK_CACHE"
+SCHEDULER_ENV, CACHE_ENV = "LOWRANK_SCHEDULER", "LOWRANK_CACHE_DIR"
 #: Format of a cache entry (bump to invalidate every entry at once).
 FORMAT = "lowrank-grid/1"
 
@@ -311,9 +312,9 @@ class Cache:
 
 
 def default_cache() -> Cache:
-    """The cache at ``LOWRANK_CACHE``, else ``$XDG_CACHE_HOME/lowrank/grid``."""
+    """The cache at ``$LOWRANK_CACHE_DIR/grid``, else ``$XDG_CACHE_HOME/lowrank/grid``."""
     if os.environ.get(CACHE_ENV):
-        return Cache(Path(os.environ[CACHE_ENV]))
+        return Cache(Path(os.environ[CACHE_ENV]) / "grid")
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Cache(Path(base) / "lowrank" / "grid")
 

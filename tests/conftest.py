@@ -42,22 +42,9 @@ def quick_report(tmp_path_factory):
     return rp.generate(Context(profile="quick", seed=11), out, only=None, progress=False)
 
 
-# The on-disk coefficient cache (numerics.coeffcache): tests use a temporary one, never the
-# user's (set before any test imports the CLI).
+# The on-disk caches (numerics.coeffcache; numerics.grid's results under <dir>/grid): tests use
+# a temporary one, never the user's (set before any test imports the CLI).
 if "LOWRANK_CACHE_DIR" not in os.environ or not os.environ.get("LOWRANK_TEST_KEEP_CACHE"):
     import tempfile
 
     os.environ["LOWRANK_CACHE_DIR"] = tempfile.mkdtemp(prefix="lowrank-test-cache-")
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _grid_cache_in_a_temporary_folder(tmp_path_factory):
-    """The task grids' result cache (numerics/grid.py) of every test session lives in a
-    temporary folder, never in the user's ~/.cache (LOWRANK_CACHE)."""
-    old = os.environ.get("LOWRANK_CACHE")
-    os.environ["LOWRANK_CACHE"] = str(tmp_path_factory.mktemp("lowrank-grid-cache"))
-    yield
-    if old is None:
-        os.environ.pop("LOWRANK_CACHE", None)
-    else:
-        os.environ["LOWRANK_CACHE"] = old

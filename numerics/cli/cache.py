@@ -17,14 +17,14 @@ Examples:
   lowrank cache info --json
   lowrank cache clear --stale        # drop the entries no current task can hit
   lowrank cache clear
-  LOWRANK_CACHE=/scratch/lr lowrank cache info
+  LOWRANK_CACHE_DIR=/scratch/lr lowrank cache info   # the grid cache: /scratch/lr/grid
 """
 
 
 @click.command(name="cache", epilog=EXAMPLES, short_help="Show or empty the result cache.")
 @click.argument("action", type=click.Choice(("info", "clear")))
 @click.option("--dir", "root", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Cache folder [default: LOWRANK_CACHE or ~/.cache/lowrank/grid].")
+              help="Cache folder [default: $LOWRANK_CACHE_DIR/grid or ~/.cache/lowrank/grid].")
 @click.option("--stale", is_flag=True, help="clear: only entries the current code cannot use.")
 @click.option("--json", "as_json", is_flag=True, help="info: print JSON.")
 def cmd_cache(action, root, stale, as_json):

@@ -24,9 +24,9 @@ Examples:
 Before it starts, the command prints the estimated cost: tasks (and how many are already in
 the result cache), core-seconds, memory per task and the wall time on the workers. Tasks run on
 a local cluster (one worker process per core) unless --scheduler (or LOWRANK_SCHEDULER) names
-an existing one; results are cached (LOWRANK_CACHE, default ~/.cache/lowrank/grid), so a second
-run, or one resumed after a kill, recomputes nothing it has. Bad input: one line on stderr,
-exit status 2.
+an existing one; results are cached ($LOWRANK_CACHE_DIR/grid, default ~/.cache/lowrank/grid),
+so a second run, or one resumed after a kill, recomputes nothing it has. Bad input: one line
+on stderr, exit status 2.
 """
 
 
