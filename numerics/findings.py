@@ -214,10 +214,11 @@ FINDINGS: tuple[Finding, ...] = (
       "a step of Props. 21–22; Lemma 17's bounds hold (DC-L17.c, .d)",
       route=("DC-L17.c", "DC-L17.d")),
     F("F-29", ("DC-L17.b",), "proof of Prop. 22, p.34", ("Prop. 22",),
-      "∇̂_ûf̂(x) = (I − ûûᵀ)x[Σ_i λ_iξĉ_i/√(1 + ξ²ĉ_i²) σ′(⟨v̂_i, x⟩)]",
-      "(I − ûûᵀ)Π⊥_span(W) x[…] (p.8's restricted gradient); the omission only enlarges the norm",
-      "proof", "a step of Prop. 22's proof; its bound stands (DC-L17.c checks it)",
-      route=("DC-L17.c",)),
+      "∇̂_ûf̂(x) = (I − ûûᵀ)x[Σ_i λ_iξĉ_i/√(1 + ξ²ĉ_i²) σ′(⟨v_i, x⟩)] (v_i: the teacher's row)",
+      "with the student's row v̂_i, as the line after it has: exactly, with ∇̂ as p.9 defines it "
+      "(no Π⊥ needed); (I − ûûᵀ)Π⊥_span(W)x[…] with p.8's ∇̂",
+      "proof", "a step of Prop. 22's proof; its bound stands (⟨v_i, x⟩ and ⟨v̂_i, x⟩ are both "
+      "N(0, 1), and DC-L17.c checks the bound)", route=("DC-L17.c",)),
     F("F-30", ("DC-APPE.b",), "App. E.1, p.47 (the update of m_t)", ("DC-APPE",),
       "= m_t − η∇̂_{u_t}Φ(u_t) − η⟨∇̂_{u_t}E(u_t; x_t), u⟩ − (1 − 1/Π_t)(m_t − η⟨∇̂L, u⟩)",
       "m_t − η⟨∇̂Φ(u_t), u⟩ − …: the population gradient projected on u (= −h(m_t)(1 − m_t²)); "

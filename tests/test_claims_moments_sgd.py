@@ -18,9 +18,16 @@ def test_l17_verdicts_and_power():
     strong = mo.L17Printed(k_shift=2.0)  # every rate k² too small
     assert mo._l17c(Q, strong, None).status == "not-supported"
     assert mo._l17d(Q, strong).status == "not-supported"
-    fixed = mo.L17Printed(p33="corrected", p34_projected=True)  # the corrected formulas
+    fixed = mo.L17Printed(p33="corrected", p34_row="student")  # the corrected formulas
     assert mo._l17a(Q, fixed).status == "confirmed"
-    assert mo._l17b(Q, fixed).status == "confirmed"
+    b = mo._l17b(Q, fixed)  # v̂_i without Π⊥: p.9's ∇̂ as printed, not p.8's
+    assert b.status == "confirmed"
+    assert b.evidence["readings"]["printed"] == {"p.9": True, "p.8": False}
+    b = mo._l17b(Q, dataclasses.replace(fixed, p34_projected=True))  # with Π⊥: p.8's only
+    assert b.status == "confirmed"
+    assert b.evidence["readings"]["printed"] == {"p.9": False, "p.8": True}
+    # the teacher's row with Π⊥ still fails both: the hat, not Π⊥, is the error
+    assert mo._l17b(Q, mo.L17Printed(p34_projected=True)).status == "erratum"
 
 
 def test_moment_sample_matches_full_dimension():
