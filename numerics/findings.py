@@ -186,9 +186,10 @@ FINDINGS: tuple[Finding, ...] = (
       "k(Σλ_ic_i)(Σλ_iĉ_i), of either sign)",
       "typo", "the summation range of the even terms"),
     F("F-24", ("DC-C3.c",), "proof of Cor. 27, p.37", ("Cor. 27",),
-      "‖Q‖²_F ≥ max{ζ, kq²_min}",
-      "‖Q‖²_F ≥ max{ζ, kq⁴_min} (Q = q²I with q² < 1 is a counterexample); splitting the "
-      "eigenvalues at s_i² ≥ ‖Q‖²_F still gives Cor. 27's 2(q²_max/q²_min)k^{−1/2}",
+      "‖Q‖²_F ≥ max{ζ, kq²_min} and N_jj ≤ k^{−1/2}ζ + q²_max k^{1/2}",
+      "‖Q‖²_F ≥ max{ζ, kq⁴_min} (Q = q²I with q² < 1 is a counterexample) and N_jj ≤ "
+      "q²_max(k^{−1/2}ζ + k^{1/2}) (Q = diag(5, 1, 1, 1) is one); splitting the eigenvalues at "
+      "s_i ≥ ‖Q‖_F still gives Cor. 27's 2(q²_max/q²_min)k^{−1/2}",
       "proof", "a step of the proof fails; Cor. 27's bound holds (DC-C3.b searches for a "
       "counterexample and finds none)", route=("DC-C3.b",)),
     F("F-25", ("DC-P29.d",), "App. D.3.2, p.38 (h(0) and Eq. 12)", ("DC-P29",),

@@ -44,7 +44,10 @@ def test_c3_verdicts_and_power():
     val, _ = A.climb_influence(8, 1.0, np.random.default_rng(0), 1)  # the optimiser alone
     assert val > ac.cor27_bound(8, 1, 1, wrong)
     fixed = dataclasses.replace(ac.PRINTED_CLAIM3, proof_frob_power=4)
-    assert A._c3_proof(Q, fixed).status == "confirmed"
+    one = A._c3_proof(Q, fixed)  # q⁴_min alone: the first term still misses q²_max
+    assert one.status == "erratum"
+    assert not one.evidence["failures per inequality"]["printed ‖Q‖²_F ≥ kq_min^p"]
+    assert A._c3_proof(Q, fixed, first_qmax=True).status == "confirmed"
 
 
 def test_l28_power():

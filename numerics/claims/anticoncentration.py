@@ -73,8 +73,10 @@ C3_SUB = (
              "for all k, we have q²_min ≤ Q_ii ≤ q²_max. Then, we have sup_{Q psd, q²_min ≤ Q_ii ≤ "
              "q²_max} max_i Σ_j Q_ij² / Σ_ij Q_ij² ≤ 2 · (q²_max/q²_min) k^{−1/2}"),
     SubCheck("DC-C3.c", "Cor. 27's proof (p.37)",
-             "Note Σ_i s_i(v_i)_j² ≤ q²_max and ‖Q‖²_F ≥ max{ζ, kq²_min}. [used as N_jj ≤ "
-             "k^{−1/2}ζ + q²_max k^{1/2} ≤ k^{−1/2}‖Q‖²_F + q²_max/q²_min ‖Q‖²_F k^{−1/2}]"),
+             "Note Σ_i s_i(v_i)_j² ≤ q²_max and ‖Q‖²_F ≥ max{ζ, kq²_min}. Then, following the "
+             "proof similarly, we get N_jj ≤ k^{−1/2}ζ + q²_max k^{1/2} ≤ k^{−1/2}‖Q‖²_F + "
+             "q²_max/q²_min ‖Q‖²_F k^{−1/2} [ζ = Σ_{s_i² ≥ k} s_i², N = Q², from Claim 3's "
+             "proof, p.36]"),
 )
 
 
@@ -232,35 +234,100 @@ def _c3_search(ctx: Context, printed: ac.Claim3Printed, unit: bool, sid: str,
                    **common)
 
 
-def _c3_proof(ctx: Context, printed: ac.Claim3Printed) -> Verdict:
+def _c3_step(Q: np.ndarray, frob_power: int, first_qmax: bool) -> dict:
+    """The quantities of Cor. 27's proof (p.37) for one PSD Q (float64): the printed
+    ‖Q‖²_F ≥ kq_min^{frob_power} and N_jj ≤ k^{−1/2}ζ·(q²_max if first_qmax) + q²_max k^{1/2}
+    (ζ = Σ_{s_i² ≥ k} s_i², N = Q²), and the corrected route: with S = {s_i ≥ ‖Q‖_F} the two
+    parts of N_jj are each ≤ q²_max‖Q‖_F, and ‖Q‖²_F ≥ kq⁴_min."""
+    k = Q.shape[0]
+    s, V = np.linalg.eigh(Q)
+    s = np.clip(s, 0.0, None)
+    dg = np.diag(Q)
+    qmin2, qmax2 = float(dg.min()), float(dg.max())
+    frob2 = float((Q * Q).sum())
+    frob = math.sqrt(frob2)
+    N = np.diag(Q @ Q)
+    zeta = float((s**2)[s**2 >= k].sum())
+    first = k**-0.5 * zeta * (qmax2 if first_qmax else 1.0)
+    big = s >= frob  # the corrected split
+    part1 = (V[:, big] ** 2 * s[big] ** 2).sum(1)
+    part2 = (V[:, ~big] ** 2 * s[~big] ** 2).sum(1)
+    rtol = 1e-9
+    return {"k": k, "q²_min": qmin2, "q²_max": qmax2, "‖Q‖²_F": frob2, "ζ": zeta,
+            "max_j N_jj": float(N.max()),
+            "printed Σ_i s_i(v_i)_j² ≤ q²_max": bool(
+                ((V**2 * s).sum(1) <= qmax2 * (1 + rtol)).all()),
+            "printed ‖Q‖²_F ≥ kq_min^p": frob2 >= k * qmin2 ** (frob_power / 2) * (1 - rtol),
+            "printed N_jj ≤ k^{−1/2}ζ + q²_max k^{1/2}": bool(
+                (N <= (first + qmax2 * math.sqrt(k)) * (1 + rtol)).all()),
+            "corrected: N_jj ≤ q²_max(k^{−1/2}ζ + k^{1/2})": bool(
+                (N <= qmax2 * (k**-0.5 * zeta + math.sqrt(k)) * (1 + rtol)).all()),
+            "corrected: each part ≤ q²_max‖Q‖_F": bool(
+                (part1 <= qmax2 * frob * (1 + rtol)).all()
+                and (part2 <= qmax2 * frob * (1 + rtol)).all()),
+            "corrected: ‖Q‖²_F ≥ max{ζ, kq⁴_min}": frob2 >= max(zeta, k * qmin2**2) * (1 - rtol),
+            "corrected: max N_jj/‖Q‖²_F ≤ 2(q²_max/q²_min)k^{−1/2}": float(N.max()) / frob2
+            <= 2 * qmax2 / qmin2 / math.sqrt(k) * (1 + rtol)}
+
+
+def _c3_proof(ctx: Context, printed: ac.Claim3Printed, first_qmax: bool = False) -> Verdict:
+    """DC-C3.c: the two inequalities the step of Cor. 27's proof (p.37) uses, on Q = q²I,
+    a heavy-diagonal Q and random PSD Q with unequal diagonals, with the corrected route
+    checked on the same matrices. ``first_qmax`` puts the missing q²_max on the first term
+    (a test's flip, with ``printed.proof_frob_power = 4``).
+
+    >>> _c3_proof(Context(profile="quick"), ac.PRINTED_CLAIM3).status
+    'erratum'
+    """
     t0 = time.perf_counter()
-    rows = []
-    fails = 0
+    rng = np.random.default_rng([ctx.seed, 0xC3, 7])
+    mats = {}
     for k in (2, 4, 16):
-        for q2 in (Fraction(1, 2), Fraction(1), Fraction(3)):
-            frob = k * q2**2  # Q = q²I: ‖Q‖²_F = k q⁴
-            rhs = k * q2 ** (printed.proof_frob_power // 2)  # k·q_min^power, q_min² = q²
-            ok = frob >= rhs
-            fails += not ok
-            rows.append({"k": k, "Q": f"{q2}·I", "‖Q‖²_F": str(frob),
-                         f"k q_min^{printed.proof_frob_power}": str(rhs), "holds": ok})
-    common = dict(evidence={"rows": rows, "why": "the diagonal gives ‖Q‖²_F ≥ Σ_i Q_ii² ≥ "
-                            "kq⁴_min, not kq²_min; the printed chain then is not scale "
-                            "invariant. With ‖Q‖²_F ≥ max{ζ, kq⁴_min} and the split of the "
-                            "eigenvalues at s_i² ≥ ‖Q‖²_F (not k), the two terms give N_jj ≤ "
-                            "2q²_max‖Q‖_F ≤ 2(q²_max/q²_min)k^{−1/2}‖Q‖²_F: the corollary's "
-                            "statement holds (DC-C3.b searches it)"},
-                  tolerance="exact (0)", justification="exact rational arithmetic on Q = q²I",
-                  convention="any PSD Q", seconds=round(time.perf_counter() - t0, 3))
-    if not fails:
-        return Verdict(C3_SUB[2].id, "confirmed", summary="‖Q‖²_F ≥ kq²_min on every case",
-                       **common)
-    return Verdict(C3_SUB[2].id, "erratum",
-                   summary=f"‖Q‖²_F ≥ kq²_min fails for Q = q²I with q² < 1 ({fails} cases; "
-                           "e.g. k = 2, Q = I/2: 1/2 < 1)",
-                   corrected="‖Q‖²_F ≥ max{ζ, kq⁴_min}; split the eigenvalues at s_i² ≥ "
-                             "‖Q‖²_F, giving max_j N_jj ≤ 2q²_max‖Q‖_F ≤ 2(q²_max/q²_min)"
-                             "k^{−1/2}‖Q‖²_F", **common)
+        for q2 in (0.5, 1.0, 3.0):
+            mats[f"{q2:g}·I, k = {k}"] = q2 * np.eye(k)
+    for a in (5.0, 10.0):
+        mats[f"diag({a:g}, 1, 1, 1)"] = np.diag([a, 1.0, 1.0, 1.0])
+    for i in range(ctx.size(20, 60)):
+        k = int(rng.integers(2, 17))
+        A = rng.standard_normal((k, int(rng.integers(1, k + 1))))
+        D = np.diag(rng.uniform(0.2, 3.0, k))
+        mats[f"random {i}: DAAᵀD + εI, k = {k}"] = D @ A @ A.T @ D + 1e-3 * np.eye(k)
+    rows = {name: _c3_step(Q, printed.proof_frob_power, first_qmax) for name, Q in mats.items()}
+    keys = [k_ for k_ in next(iter(rows.values())) if k_.startswith(("printed", "corrected"))]
+    fails = {k_: [n for n, r in rows.items() if not r[k_]] for k_ in keys}
+    pr_fail = {k_: v for k_, v in fails.items() if k_.startswith("printed") and v}
+    co_fail = {k_: v for k_, v in fails.items() if k_.startswith("corrected") and v}
+    common = dict(evidence={"failures per inequality": {k_: v[:4] for k_, v in fails.items()},
+                            "matrices": len(rows),
+                            "examples": {n: rows[n] for n in ("0.5·I, k = 2",
+                                                              "diag(5, 1, 1, 1)")},
+                            "why": "the diagonal gives ‖Q‖²_F ≥ Σ_i Q_ii² ≥ kq⁴_min, not "
+                            "kq²_min (not scale invariant); and for i ∈ S, (v_i)_j² ≤ Q_jj/s_i ≤ "
+                            "q²_max k^{−1/2}, so the first term needs q²_max (Claim 3's proof has "
+                            "Q_jj = 1). Splitting the eigenvalues at s_i ≥ ‖Q‖_F instead of √k, "
+                            "each part of N_jj is ≤ q²_max‖Q‖_F, so N_jj ≤ 2q²_max‖Q‖_F ≤ "
+                            "2(q²_max/q²_min)k^{−1/2}‖Q‖²_F: the corollary holds (DC-C3.b "
+                            "searches it)"},
+                  tolerance="relative 1e-9 (float64 eigenvalues; the failures are by ≥ 10%)",
+                  justification="eigendecomposition of each Q; the corrected route link by link",
+                  convention="any PSD Q", seeds=[ctx.seed, 0xC3, 7],
+                  sizes={"matrices": len(rows)}, seconds=round(time.perf_counter() - t0, 3))
+    if not pr_fail:
+        return Verdict(C3_SUB[2].id, "confirmed", summary=f"the step's inequalities hold on "
+                       f"all {len(rows)} matrices", **common)
+    what = "; ".join(f"{k_[8:]} fails on {len(v)} (e.g. {v[0]})" for k_, v in pr_fail.items())
+    if not co_fail:
+        return Verdict(
+            C3_SUB[2].id, "erratum", summary=what + f"; the corrected route holds on all "
+            f"{len(rows)}",
+            corrected="‖Q‖²_F ≥ max{ζ, kq⁴_min} and N_jj ≤ q²_max(k^{−1/2}ζ + k^{1/2}); "
+                      "splitting the eigenvalues at s_i ≥ ‖Q‖_F instead, max_j N_jj ≤ "
+                      "2q²_max‖Q‖_F ≤ 2(q²_max/q²_min)k^{−1/2}‖Q‖²_F",
+            why="two inequalities of the step fail (a q_min power, a missing q²_max); the "
+                "corollary's bound follows by the corrected route, verified on the same matrices",
+            **common)
+    return Verdict(C3_SUB[2].id, "refuted", summary=what + "; the corrected route fails too: "
+                   + "; ".join(f"{k_} on {len(v)}" for k_, v in co_fail.items()), **common)
 
 
 def check_c3(ctx: Context, printed: ac.Claim3Printed = ac.PRINTED_CLAIM3,
@@ -268,7 +335,8 @@ def check_c3(ctx: Context, printed: ac.Claim3Printed = ac.PRINTED_CLAIM3,
     """DC-C3 (Claim 3 p.36, Cor. 27 p.37): (a) Claim 3 and (b) Cor. 27 (diagonal ratio up to
     R = 4 for the optimiser, any for the search) as searches for the worst case: a seeded
     hypothesis search over integer PSD families (150 / 400 examples, or ``--budget``, k ≤ 12 /
-    32) and L-BFGS-B on the ratio (k ≤ 8 / 32); (c) the proof's ‖Q‖²_F ≥ kq²_min, exactly.
+    32) and L-BFGS-B on the ratio (k ≤ 8 / 32); (c) the proof's step: its inequalities and
+    the corrected route on q²I, a heavy diagonal and random PSD Q.
 
     >>> [v.status for v in check_c3(Context(profile="quick"))]
     ['confirmed', 'confirmed', 'erratum']
