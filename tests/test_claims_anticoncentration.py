@@ -54,6 +54,8 @@ def test_l28_power():
     assert [v.status for v in A.check_l28(Q)] == ["supported", "supported"]
     wrong = dataclasses.replace(ac.PRINTED_LEMMA28, eps_power=Fraction(2))
     assert A.check_l28(Q, printed=wrong)[1].status == "not-supported"
+    # the floor falls like k^{−1/2}: an o(1/k) floor is rejected
+    assert A.check_l28(Q, floor_power=1.0)[0].status == "not-supported"
 
 
 def test_p30_power():
