@@ -72,6 +72,10 @@ def test_appe_verdicts_and_flips():
     assert sa._appe_ab(traces, fixed)[1].status == "confirmed"
     d, e = sa._appe_de(Q, sgd, fixed, traces)
     assert d.status == "confirmed" and e.status == "confirmed"
+    # a drift 8× the statement's (tηS_k/0.25) fails on the traces: shown false, not just
+    # not derived
+    strong = dataclasses.replace(sa.PRINTED_APPE, lemma33_statement=0.25)
+    assert sa._appe_de(Q, sgd, strong, traces)[0].status == "not-supported"
 
 
 def test_condition3_certified_agrees_with_a_grid():
