@@ -969,8 +969,8 @@ def check_l26(ctx: Context, printed: GaussianPrinted = PRINTED_GAUSS,
     return _clean([Verdict(
         L26_SUB[0].id, "supported" if ok else "not-supported",
         summary=(f"distance ∝ τ^{f.exponent:.2f} [{f.interval[0]:.2f}, {f.interval[1]:.2f}] "
-                 f"over {len(rows)} (Q, k); the printed τ^{{1/16}} holds with room (implied "
-                 f"constant ≤ {Cmax:.3g})" if ok else
+                 f"over {len(rows)} (Q, k): not slower than the printed τ^{{1/16}}; implied "
+                 f"constant (D̂ + band)/(dτ^{{1/16}}) ≤ {Cmax:.3g}" if ok else
                  f"distance falls slower than τ^{pw:.3g}: exponent {f.exponent:.2f} "
                  f"[{f.interval[0]:.2f}, {f.interval[1]:.2f}]"),
         evidence={"rows": rows, "fit of the distance in τ": f.as_dict(),
