@@ -470,6 +470,39 @@ def parity_parts(expr: sp.Expr) -> tuple[sp.Expr | None, sp.Expr | None]:
         if part == 0 or part.is_polynomial(X):
             out.append(sp.expand(part))
             continue
+        if not _looks_polynomial(part):  # saves sympy's simplify, which would fail anyway
+            out.append(None)
+            continue
         part = sp.simplify(part.rewrite(sp.exp))
         out.append(sp.expand(part) if part == 0 or part.is_polynomial(X) else None)
     return out[0], out[1]
+
+
+def _looks_polynomial(e: sp.Expr, degree: int = 8) -> bool:
+    """A quick numerical filter (not a proof): does e agree at 3 more points with the
+    polynomial of degree ≤ ``degree`` through ``degree + 1`` points (40 digits)? Only when it
+    does is sympy asked to prove that e is a polynomial; a "no" only costs an exact value."""
+    import mpmath
+
+    try:
+        f = sp.lambdify(X, e, modules="mpmath")
+        with mpmath.workdps(40):
+            xs = [mpmath.mpf(j) / 4 - 1 for j in range(degree + 4)]
+            ys = [f(x) for x in xs]
+            if any(not mpmath.isfinite(y) or mpmath.im(y) != 0 for y in ys):
+                return True  # undecided: let sympy try
+            n = degree + 1
+            scale = max(abs(y) for y in ys) + 1
+            for x, y in zip(xs[n:], ys[n:], strict=True):
+                lag = mpmath.mpf(0)  # Lagrange interpolation through the first n points
+                for i in range(n):
+                    w = mpmath.mpf(1)
+                    for j in range(n):
+                        if j != i:
+                            w *= (x - xs[j]) / (xs[i] - xs[j])
+                    lag += ys[i] * w
+                if abs(lag - y) > mpmath.mpf(10) ** -25 * scale:
+                    return False
+        return True
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+        return True

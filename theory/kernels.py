@@ -303,13 +303,12 @@ def closed_Kprime(act: Activation | str) -> sp.Expr | None:
     >>> closed_Kprime("erf")
     4/(pi*sqrt(9 - 4*rho**2))
     >>> closed_Kprime("sin(x)")
-    (exp(2*rho) + 1)*exp(-rho - 1)/2
+    exp(-1)*exp(rho)/2 + exp(-1)*exp(-rho)/2
     """
     a = get(act)
     if a.is_polynomial:
         return kpseries([c.value for c in hermite.mus(a, a.poly.degree())], RHO)
-    e = _unit(closed_Kprime_cov(a))
-    return None if e is None else sp.simplify(e) if e.has(sp.exp) else e
+    return _unit(closed_Kprime_cov(a))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -374,15 +373,14 @@ def _require_no_jump(a: Activation) -> None:
 @lru_cache(maxsize=256)
 def _norm2_expr(f: sp.Expr, dps: int) -> arb:
     from theory import gauss
+    from theory.hermite_exact import mus_exact, split
 
-    sq = Activation("f²", sp.expand(f**2) if f.is_polynomial(X) else f**2)
-    try:
-        c = hermite.mus(sq, 0, dps)[0]
-        if c.exact:
-            with ctx.workprec(gauss.bits_for(dps) + 16):
-                return enclose(c.value)
-    except hermite.HermiteError:
-        pass
+    sq = sp.expand(f**2) if f.is_polynomial(X) else f**2
+    terms, rest = split(sq)
+    if rest == 0:  # f² has exact routes: E[f²] = μ_0(f²) exactly
+        v = sum((mus_exact(t, 0, r)[0] for r, t in terms), sp.Integer(0))
+        with ctx.workprec(gauss.bits_for(dps) + 16):
+            return enclose(v)
     return gauss.second_moment(f, dps)
 
 

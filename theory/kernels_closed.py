@@ -84,7 +84,7 @@ def _mgf(terms) -> sp.Expr:
         out = sp.expand(sp.expand_complex(out))
         re, im = out.as_real_imag()
         out = sp.expand(re)
-    return sp.simplify(out) if out.has(sp.exp) and len(sp.Add.make_args(out)) > 1 else out
+    return sp.powsimp(out, combine="exp")  # e^a e^b → e^{a+b}: one exponential per term
 
 
 # --------------------------------------------------------------------------------------------
