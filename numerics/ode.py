@@ -451,7 +451,19 @@ class NoiseModel:
 
     @cached_property
     def _interp(self):
-        return tuple(scipy.interpolate.BarycentricInterpolator(self.theta, v)
+        # The nodes are Chebyshev–Lobatto points (affinely mapped), whose barycentric weights
+        # are known exactly: (−1)^j, halved at both ends (Berrut & Trefethen 2004, §5). Passing
+        # them also keeps the result bit-reproducible: without ``wi`` scipy computes the
+        # weights in a randomly permuted order drawn from numpy's global RNG, which made the
+        # effective ODE differ between runs in its last digits.
+        n = self.theta.size
+        lobatto = np.pi / 2 * (1 - np.cos(np.pi * np.arange(n) / (n - 1)))
+        if not np.allclose(self.theta, lobatto, rtol=0, atol=1e-14):
+            raise ValueError("NoiseModel.theta must be the Chebyshev–Lobatto nodes of "
+                             "noise_model (π/2 (1 − cos(πj/(n − 1))))")
+        wi = (-1.0) ** np.arange(n)
+        wi[[0, -1]] *= 0.5
+        return tuple(scipy.interpolate.BarycentricInterpolator(self.theta, v, wi=wi)
                      for v in (self.table.V, self.table.W2))
 
     def h(self, m) -> np.ndarray:
