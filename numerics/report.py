@@ -56,11 +56,15 @@ sub-checks; findings come from :mod:`numerics.findings`, the graph from
 :mod:`numerics.proofgraph`. ``git.dirty`` ignores the report folders themselves (``reports*``)
 and untracked files.
 
-**Crash safety.** The new report is assembled in a sibling ``<out>.new-<pid>``; the marker is
-written last; then ``<out>`` → ``<out>.old-<pid>``, ``<out>.new-<pid>`` → ``<out>``, and the old
-one is deleted. A kill at any moment leaves a complete report somewhere: :func:`recover` (called
-by :func:`generate` first and by :func:`load_report`, which every reader uses) restores the newest
-complete sibling when ``<out>`` is missing, and removes stale siblings of dead processes.
+**Crash safety.** The new report is assembled in a sibling ``<out>.new-<pid>``; every file is
+fsynced, then the marker is written last; then the two folders are exchanged atomically where
+the OS can (Linux ``renameat2``; ``<out>`` is never missing), else ``<out>`` → ``<out>.old-<pid>``,
+``<out>.new-<pid>`` → ``<out>``; the old one is deleted (:func:`numerics.atomic.swap_in`).
+Writers of one folder take turns (a lock file ``.<out>.lock`` beside it; a second writer says
+on stderr that it waits). A kill at any moment leaves a complete report somewhere:
+:func:`recover` (called by :func:`generate` first and by :func:`load_report`, which every reader
+uses) restores the newest complete sibling when ``<out>`` is missing, and removes stale
+siblings of dead processes. The output folder is checked for writability before the claims run.
 
 >>> from numerics.claims import Context
 >>> data = collect(Context(profile="quick"), only=["DC-EX1"], progress=False)
@@ -88,6 +92,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from numerics import atomic
 from numerics import claims as _claims
 from numerics import findings as fd
 from numerics import html
@@ -728,7 +733,10 @@ def _pause(point: str) -> None:
 
 def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as err:  # a failed write() names no file: say which one
+        raise OSError(err.errno, err.strerror, str(path)) from None
 
 
 def _is_complete(p: Path) -> bool:
@@ -820,10 +828,18 @@ def generate(ctx: Context, out: Path = DEFAULT_OUT, only: list[str] | None = Non
              progress: bool = True) -> Report:
     """Run the claims (all, or the selected claim/sub-check IDs) and write the report to ``out``
     crash-safely (see the module docstring). Refuses to replace an existing folder that is not
-    a report. Raises :class:`UnknownIdError` for unknown IDs before writing anything.
+    a report. Raises :class:`UnknownIdError` for unknown IDs before writing anything, and
+    :class:`ReportError` (one line) for an ``out`` that cannot be written, before computing;
+    if writing still fails after the computation, report.json is saved elsewhere first
+    (:func:`numerics.atomic.rescue`) and the error says where. Writers of one folder take
+    turns (:func:`numerics.atomic.folder_lock`).
     """
     out = Path(out)
     select(only)  # fail early on unknown IDs
+    try:
+        atomic.check_output(out, "folder")
+    except OSError as err:
+        raise ReportError(atomic.describe(err)) from None
     recover(out)
     if out.exists() and not _is_complete(out) and any(out.iterdir()) \
             and not (out / "report.json").exists():
@@ -835,6 +851,20 @@ def generate(ctx: Context, out: Path = DEFAULT_OUT, only: list[str] | None = Non
     (new / "figures").mkdir(parents=True)
     (new / "claims").mkdir()
     data = collect(ctx, only, progress, figdir=(new / "figures").resolve())
+    try:
+        with atomic.folder_lock(out):
+            _write_report(new, data, pid)
+            _pause("before-swap")
+            atomic.swap_in(new, out, old, MARKER, _pause)
+    except OSError as err:
+        shutil.rmtree(new, ignore_errors=True)
+        saved = atomic.rescue(json.dumps(data, indent=2, ensure_ascii=False) + "\n", out,
+                              f"{out.name}-report-{pid}.json")
+        raise ReportError(f"{atomic.describe(err)}; {saved}") from None
+    return Report(out, data)
+
+
+def _write_report(new: Path, data: dict[str, Any], pid: int) -> None:
     _write(new / "report.json", json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     _write(new / "README.md", render_readme(data))
     for c in data["claims"]:
@@ -842,22 +872,11 @@ def generate(ctx: Context, out: Path = DEFAULT_OUT, only: list[str] | None = Non
                                                               data["findings"]))
     _write(new / "verdicts.tex", render_tex(data))
     _write(new / "index.html", html.render(data, new))
+    atomic.fsync_tree(new)  # every file is on disk before the marker that vouches for them
     _pause("marker")
     marker = json.dumps({"schema": SCHEMA, "pid": pid, "created_ns": time.time_ns()})
     with open(new / MARKER, "w", encoding="utf-8") as fh:
         fh.write(marker + "\n")
         fh.flush()
         os.fsync(fh.fileno())
-    _pause("before-swap")
-    shutil.rmtree(old, ignore_errors=True)
-    with contextlib.suppress(FileNotFoundError):  # no previous report (or a reader moved it)
-        os.rename(out, old)
-    _pause("swap")
-    try:
-        os.rename(new, out)
-    except OSError:
-        if not (_is_complete(out) and not new.exists()):
-            raise
-    _pause("after-swap")
-    shutil.rmtree(old, ignore_errors=True)
-    return Report(out, data)
+    atomic.fsync_dir(new)
