@@ -38,7 +38,7 @@ import math
 import mpmath
 import numpy as np
 
-__all__ = ["derive", "build_instance", "fmt_error", "assumption61"]
+__all__ = ["derive", "build_instance", "fmt_error", "assumption61", "check_finite"]
 
 SCHEMA = "lowrank-derive/2"
 
@@ -201,7 +201,41 @@ def derive(act, text: str, *, terms: int, digits: int, k: int, d: int, xi: float
     out["instance"] = describe(inst, seed=seed, file=instance_file)
     out["h"] = _h(act, inst, instance_file is None and features == "orthonormal",
                   c_law, lam, points)
+    check_finite(out)
     return out
+
+
+def check_finite(out: dict) -> None:
+    """The post-check of a ``derive`` result: every number finite (the JSON holds no NaN or
+    infinity; a value beyond float64 is null with its decimal string elsewhere), else a
+    ValueError naming the quantity (μ_p, h(m) at m, h(0), …) and the likeliest cause.
+
+    >>> check_finite({"instance": {"xi": 1e300}, "h": {"grid": {"m": np.array([0.0]),
+    ...               "h": np.array([np.nan])}}})
+    Traceback (most recent call last):
+    ...
+    ValueError: h(m) at m = 0 is not finite: ξ = 1e+300 is extreme (h involves ξ² and ξ⁴)
+    """
+    from numerics.serial import first_nonfinite
+
+    hit = first_nonfinite(out)
+    if hit is None:
+        return
+    path = hit[0]
+    idx = [int(i) for i in path.replace("]", "").split("[")[1:]]
+    if path.startswith("coefficients"):
+        what = f"μ_{out['coefficients'][idx[0]]['p']} ({path.split('.')[-1]})"
+    elif path.startswith("h.grid"):
+        what = f"h(m) at m = {float(out['h']['grid']['m'][idx[0]]):g}"
+    elif path.startswith("h."):
+        what = {"h.h0": "h(0)", "h.h0_error": "the error bound of h(0)",
+                "h.sign_h0": "sign(h(0))"}.get(path, path)
+    else:
+        what = path
+    xi = (out.get("instance") or {}).get("xi", 1.0)
+    why = (f"ξ = {xi:.3g} is extreme (h involves ξ² and ξ⁴)" if not 1e-6 <= xi <= 1e6
+           else "a floating-point overflow (inputs of extreme scale)")
+    raise ValueError(f"{what} is not finite: {why}")
 
 
 def describe(inst, *, seed, file) -> dict:
@@ -359,7 +393,12 @@ def build_instance(act, *, k, d, xi, features, lam, c_law, seed, convention, ins
     from numerics import problem
 
     if instance_file:
-        inst = problem.Instance.load(instance_file)
+        inst = problem.Instance.load(instance_file)  # every field checked (one-line errors)
+        problem.check_model(inst, source=instance_file,
+                            alpha_hint="Prop. 4's h(m) is derived for that case only")
+        if inst.d < inst.rank + 3:
+            raise problem.InstanceError(f"{instance_file}: d = {inst.d} is below rank(W) + 3 = "
+                                        f"{inst.rank + 3} (Derivation 1 needs d ≥ rank(W) + 3)")
         inst.meta = {**(inst.meta or {}), "file_act": inst.act}
         return problem.with_activation(inst, act)
     rng = np.random.default_rng(seed)

@@ -44,6 +44,9 @@ from theory.activations import Activation, get
 __all__ = [
     "CONVENTIONS",
     "Instance",
+    "InstanceError",
+    "read_instance_files",
+    "check_model",
     "stem",
     "make_instance",
     "features",
@@ -120,8 +123,33 @@ class Instance:
 
     @cached_property
     def rank(self) -> int:
-        """rank(W): k (full row rank) or 0 (W = 0, the GLM instance)."""
-        return 0 if not np.any(self.W) else int(np.linalg.matrix_rank(self.W))
+        """rank(W): k (full row rank) or 0 (W = 0, the GLM instance); the numerical rank of a W
+        that is neither (which the constructor refuses).
+
+        Full row rank is decided by a Cholesky factorisation of the k × k Gram matrix WWᵀ
+        (O(k²d) for the product, k³/3 for the factor, which :attr:`chol` reuses; no SVD of the
+        k × d matrix W, which took minutes at k = 5000): W has full row rank when WWᵀ factors
+        with every pivot L_ii² > k·ε·max_i (WWᵀ)_ii, i.e. when cho_solve with it is
+        meaningful. Only otherwise are the Gram eigenvalues counted above that threshold.
+
+        >>> W = np.array([[1.0, 0, 0], [1.0, 1e-12, 0]])
+        >>> Instance(3, 2, 1.0, "relu", W, [1, 1], [0.6, 0.8], [0.6, 0.8], [0, 0, 1.0],
+        ...          ) # doctest: +IGNORE_EXCEPTION_DETAIL
+        Traceback (most recent call last):
+        ValueError: W must have full row rank k = 2 or be zero; rank 1
+        """
+        if not np.any(self.W):
+            return 0
+        G = self.gram()
+        tol = self.k * np.finfo(float).eps * float(np.max(np.diag(G)))
+        try:
+            L = np.linalg.cholesky(G)
+        except np.linalg.LinAlgError:
+            L = None
+        if L is not None and float(np.min(np.diag(L))) ** 2 > tol:
+            self.__dict__["chol"] = L
+            return self.k
+        return int(np.sum(np.linalg.eigvalsh(G) > tol))
 
     @cached_property
     def chol(self) -> np.ndarray | None:
@@ -202,24 +230,177 @@ class Instance:
 
     # ------------------------------------------------------------------ persistence
     def save(self, path_stem: str | Path) -> None:
-        """Write ``<stem>.json`` (scalars, activation, convention, meta) and ``<stem>.npz``;
-        ``path_stem`` may end in ``.json`` or ``.npz`` (see :func:`stem`)."""
+        """Write ``<stem>.json`` (scalars, activation, convention, meta) and ``<stem>.npz``, each
+        atomically; ``path_stem`` may end in ``.json`` or ``.npz`` (see :func:`stem`)."""
+        import io
+
+        from numerics.atomic import write_atomic
+
         base = stem(path_stem)
         info = {"d": self.d, "k": self.k, "xi": self.xi, "act": self.act,
                 "convention": self.convention, "meta": self.meta}
-        Path(f"{base}.json").write_text(json.dumps(info, indent=2, sort_keys=True))
-        np.savez(f"{base}.npz", W=self.W, lam=self.lam, c=self.c, chat=self.chat, u=self.u)
+        buf = io.BytesIO()
+        np.savez(buf, W=self.W, lam=self.lam, c=self.c, chat=self.chat, u=self.u)
+        # each file atomically (a kill leaves the old file or the new one, never half of one)
+        write_atomic(f"{base}.npz", buf.getvalue())
+        write_atomic(f"{base}.json", json.dumps(info, indent=2, sort_keys=True))
 
     @classmethod
     def load(cls, path_stem: str | Path) -> Instance:
         """Read an instance written by :meth:`save` (bit-for-bit the same arrays);
-        ``path_stem`` may end in ``.json`` or ``.npz`` (see :func:`stem`)."""
-        base = stem(path_stem)
-        info = json.loads(Path(f"{base}.json").read_text())
-        with np.load(f"{base}.npz") as z:
-            arrays = {key: z[key] for key in ("W", "lam", "c", "chat", "u")}
-        return cls(info["d"], info["k"], info["xi"], info["act"], convention=info["convention"],
-                   meta=info["meta"], **arrays)
+        ``path_stem`` may end in ``.json`` or ``.npz`` (see :func:`stem`). Every field is
+        checked before use (:func:`read_instance_files`): anything malformed raises
+        :class:`InstanceError` with one line naming the file, the field and what is wrong."""
+        info, arrays = read_instance_files(path_stem)
+        meta = info.get("meta", {})
+        try:
+            get(info["act"])  # the whitelist parser: a file's text is never evaluated
+        except ValueError as err:
+            raise InstanceError(f"{stem(path_stem)}.json: act: {err}") from None
+        try:
+            return cls(info["d"], info["k"], info["xi"], info["act"],
+                       convention=info["convention"], meta=meta, **arrays)
+        except ValueError as err:  # u not unit, W of rank neither k nor 0, …
+            raise InstanceError(f"{stem(path_stem)}.npz: {err}") from None
+
+
+class InstanceError(ValueError):
+    """An instance file that cannot be read, or an instance outside the model (one line)."""
+
+
+#: The scalar fields of an instance's ``.json``: name -> (types, what it must be).
+_FIELDS: dict[str, tuple[tuple[type, ...], str]] = {
+    "d": ((int,), "an integer ≥ 1"),
+    "k": ((int,), "an integer ≥ 1"),
+    "xi": ((int, float), "a finite number > 0 (ξ)"),
+    "act": ((str,), "an activation (a name or an expression in x)"),
+    "convention": ((str,), f"one of {', '.join(CONVENTIONS)}"),
+}
+#: The arrays of an instance's ``.npz`` and their shapes in terms of (k, d).
+_ARRAYS: dict[str, Any] = {"W": lambda k, d: (k, d), "lam": lambda k, d: (k,),
+                           "c": lambda k, d: (k,), "chat": lambda k, d: (k,),
+                           "u": lambda k, d: (d,)}
+
+
+def read_instance_files(path_stem: str | Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Read and check the two files of an instance: ``<stem>.json`` must be an object with
+    ``d``, ``k`` (integers ≥ 1), ``xi`` (finite, > 0), ``act`` (text), ``convention`` (one of
+    :data:`CONVENTIONS`) and optionally ``meta`` (an object); ``<stem>.npz`` must hold the real,
+    finite arrays W (k × d), lam, c, chat (k) and u (d), and no pickled objects. Returns
+    ``(info, arrays)``; raises :class:`InstanceError` (one line) otherwise.
+
+    >>> read_instance_files("/nonexistent/inst")
+    Traceback (most recent call last):
+    ...
+    numerics.problem.InstanceError: cannot read the instance file /nonexistent/inst.json: No such
+    file or directory
+    """
+    import zipfile
+
+    base = stem(path_stem)
+    jp, zp = f"{base}.json", f"{base}.npz"
+    try:
+        text = Path(jp).read_bytes()
+    except OSError as err:
+        raise InstanceError(f"cannot read the instance file {jp}: {err.strerror or err}") from None
+    try:
+        info = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as err:
+        raise InstanceError(f"{jp} is not valid JSON ({err})") from None
+    if not isinstance(info, dict):
+        raise InstanceError(f"{jp} must hold a JSON object with the fields "
+                            f"{', '.join(_FIELDS)} (and meta), not a {type(info).__name__}")
+    for key, (types, what) in _FIELDS.items():
+        if key not in info:
+            raise InstanceError(f"{jp} has no field {key!r} ({key} must be {what})")
+        v = info[key]
+        if isinstance(v, bool) or not isinstance(v, types):
+            raise InstanceError(f"{jp}: {key} = {json.dumps(v)[:40]} is not {what}")
+    if "meta" in info and not isinstance(info["meta"], dict):
+        raise InstanceError(f"{jp}: meta must be a JSON object, not "
+                            f"{json.dumps(info['meta'])[:40]}")
+    d, k, xi = info["d"], info["k"], info["xi"]
+    if d < 1 or k < 1:
+        raise InstanceError(f"{jp}: d = {d} and k = {k} must be integers ≥ 1")
+    if not (math.isfinite(xi) and xi > 0):
+        raise InstanceError(f"{jp}: xi = {xi} is not {_FIELDS['xi'][1]}")
+    if info["convention"] not in CONVENTIONS:
+        raise InstanceError(f"{jp}: convention {info['convention']!r} is not "
+                            f"{_FIELDS['convention'][1]}")
+    if k * d > 2**40:
+        raise InstanceError(f"{jp}: k × d = {k * d:.3g} entries cannot be an instance here")
+    arrays: dict[str, np.ndarray] = {}
+    try:
+        # headers first (shape and type are checked before any data is read: a compressed
+        # member could otherwise expand to any size), then the data
+        with zipfile.ZipFile(zp) as zf:
+            names = set(zf.namelist())
+            for key, shape in _ARRAYS.items():
+                if f"{key}.npy" not in names:
+                    raise InstanceError(f"{zp} has no array {key!r}")
+                with zf.open(f"{key}.npy") as fh:
+                    version = np.lib.format.read_magic(fh)
+                    read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                            else np.lib.format.read_array_header_2_0)
+                    got, _, dtype = read(fh)
+                want = shape(k, d)
+                if dtype.kind not in "fiu":
+                    raise InstanceError(f"{zp}: {key} holds {dtype} values, not real numbers")
+                if got != want:
+                    raise InstanceError(f"{zp}: {key} has shape {got}, expected {want} "
+                                        f"(k = {k}, d = {d} in {jp})")
+        with np.load(zp, allow_pickle=False) as z:
+            for key in _ARRAYS:
+                a = np.asarray(z[key], dtype=float)
+                if not np.all(np.isfinite(a)):
+                    where = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
+                    raise InstanceError(f"{zp}: {key} is not finite ({key}{list(where)} = "
+                                        f"{a[where]})")
+                arrays[key] = a
+    except InstanceError:
+        raise
+    except OSError as err:
+        raise InstanceError(f"cannot read the instance file {zp}: {err.strerror or err}") from None
+    except (ValueError, EOFError, zipfile.BadZipFile, KeyError) as err:
+        msg = " ".join(str(err).split())[:120]
+        raise InstanceError(f"{zp} is not a valid .npz archive of arrays ({msg})") from None
+    return info, arrays
+
+
+def check_model(inst: Instance, *, allow_alpha: bool = False, source: str = "the instance",
+                alpha_hint: str = "") -> None:
+    """Check that ``inst`` lies in the model of the paper (§1.1, Assumptions 2–3, App. B):
+    ξ finite and > 0, every array finite, λ not all 0, c and ĉ unit vectors (both laws of the
+    paper draw them on the unit sphere), and u ⊥ span(W) (Assumption 2) unless ``allow_alpha``
+    (the ``alpha`` variant). Raises :class:`InstanceError` naming ``source`` and the reason;
+    ``alpha_hint`` is appended to the u ⊥ span W refusal (what to use instead).
+
+    >>> inst = make_instance(np.random.default_rng(0), d=10, k=2, xi=1.0, act="relu")
+    >>> check_model(inst)
+    >>> inst.lam = np.zeros(2)
+    >>> check_model(inst)
+    Traceback (most recent call last):
+    ...
+    numerics.problem.InstanceError: the instance: λ = 0: the teacher and the student are both the
+    zero function (h ≡ 0)
+    """
+    if not (math.isfinite(inst.xi) and inst.xi > 0):
+        raise InstanceError(f"{source}: ξ = {inst.xi} must be finite and > 0")
+    for name in ("W", "lam", "c", "chat", "u"):
+        if not np.all(np.isfinite(getattr(inst, name))):
+            raise InstanceError(f"{source}: {name} is not finite")
+    if not np.any(inst.lam):
+        raise InstanceError(f"{source}: λ = 0: the teacher and the student are both the zero "
+                            "function (h ≡ 0)")
+    for name, sym in (("c", "c"), ("chat", "ĉ")):
+        norm = float(np.linalg.norm(getattr(inst, name)))
+        if not abs(norm - 1.0) <= 1e-8:
+            raise InstanceError(f"{source}: ‖{sym}‖ = {norm:.6g}, but {sym} must be a unit vector "
+                                "(Assumption 3's ±1/√k and App. B's sphere both are)")
+    if not allow_alpha and inst.alpha > 1e-8:
+        raise InstanceError(f"{source}: u has a component α = ‖Π_W u‖ = {inst.alpha:.3g} in "
+                            f"span(W), but the paper's setting needs u ⊥ span W (Assumption 2)"
+                            + (f"; {alpha_hint}" if alpha_hint else ""))
 
 
 def stem(path: str | Path) -> str:

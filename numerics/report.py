@@ -92,10 +92,9 @@ from typing import Any
 
 from tqdm import tqdm
 
-from numerics import atomic
+from numerics import atomic, html
 from numerics import claims as _claims
 from numerics import findings as fd
-from numerics import html
 from numerics import proofgraph as pg
 from numerics.claims import (
     CORRECTED_AS,

@@ -2,8 +2,6 @@
 instance, many runs, with the population recursion of §3.1 and the effective ODE with SGD's
 noise term (docs/derivations.md §2) on the same recorded steps.
 
-recursion of §3.1 and the effective ODE with SGD's noise term (docs/derivations.md §2) overlaid.
-
 Engines: ``reduced`` (default; the exact O(k) Markov chain of docs/derivations.md §1, any d) and
 ``full`` (the algorithm as printed in R^d, the reference). Both from :mod:`numerics.sgd`.
 Seeds: the instance is drawn from ``numpy.random.default_rng(seed)`` (the same instance as
@@ -17,7 +15,7 @@ only where Prop. 4 gives h: u, û ⊥ span(W) (variant ``frozen``, α = 0), norm
 of [−1, 1] and interpolated linearly (error ≤ Δ²/8 · max|h''|, Δ = 5·10⁻⁴), so 10⁶ steps take
 a few seconds. First passages of the recursion are exact to the step up to 2·10⁶ steps.
 
-JSON output (``--json``), schema ``lowrank-simulate/1``:
+JSON output (``--json``), schema ``lowrank-simulate/2``:
 
 * ``instance``: d, k, ξ, act, convention, features, λ law, c law, α, rank, seed, file, and the
   arrays λ, c, ĉ (not W, u: see ``--save-instance``);
@@ -27,15 +25,21 @@ JSON output (``--json``), schema ``lowrank-simulate/1``:
   (how the runs started, in words: the sign flip is said there);
 * ``steps``: the recorded step counts t; ``m``: every run's m_t on them (runs × len(steps));
   ``m_final``: every run's last m; ``quantiles``: median, q10, q90 of m_t across runs;
-  ``loss``: per run, the mean per-sample loss over each recording window (NaN at t = 0);
+  ``loss``: per run, the mean per-sample loss over each recording window (null at t = 0);
   ``cc``: <ĉ_t, c> (joint variant) or null;
 * ``first_passage``: eps, r, ``t_success`` (first t with m_t² ≥ 1 − eps, −1 if never) and
   ``t_escape`` (first t with |m_t| > r) per run, and the fraction of runs that succeeded;
 * ``ode``: ``{"defined", "reason", "m0", "m" (on the same steps), "t_success", "t_escape",
   "effective"}``; ``effective`` (null with ``--no-noise-ode``, or k > 64 by default):
   ``{"m" (same steps), "plateau", "noise_at_plateau", "model"}``, the effective ODE of
-  Derivation 2 without W₂;
+  Derivation 2 without W₂; ``effective_reason``: why it is null although asked for, or null.
+  Where the recursion as printed diverges (η far above its stable range) ``defined`` is false
+  and ``reason`` says so;
 * ``seconds``.
+
+Every number in the document is finite (:func:`check_finite`, run on every result): a
+non-finite one is an error naming the quantity and the likeliest cause, never an output.
+JSON Schema: ``docs/schemas/simulate.schema.json``.
 """
 
 from __future__ import annotations
@@ -45,8 +49,8 @@ import time
 
 import numpy as np
 
-__all__ = ["NOISE_ODE_MAX_K", "simulate", "start_text", "population_ode", "build_instance",
-           "describe_instance"]
+__all__ = ["NOISE_ODE_MAX_K", "simulate", "check_finite", "start_text", "population_ode",
+           "build_instance", "describe_instance"]
 
 #: Largest k for which the effective ODE is solved unless asked (its quadrature took 4.8 s at
 #: k = 50 and 108 s at k = 200, orthonormal rows, on this project's machine).
@@ -76,20 +80,23 @@ def simulate(inst, settings: dict, progress: bool = False) -> dict:
     # a 2-core machine (measured 3.4× slower with the default threads), so one per process.
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(limits=1 if engine is full else None, user_api="blas"):
-        tr = engine.run(inst, np.random.default_rng(settings["run_seed"]),
-                        runs=settings["runs"], steps=settings["steps"], lr=settings["lr"],
-                        record_every=settings["record_every"], m0=settings["m0"],
-                        sign_flip=settings["sign_flip"], h0_sign=settings["h0_sign"],
-                        variant=settings["variant"], lr_c=settings["lr_c"], eps=settings["eps"],
-                        r=settings["r"], progress=progress)
+    try:
+        with threadpool_limits(limits=1 if engine is full else None, user_api="blas"):
+            tr = engine.run(inst, np.random.default_rng(settings["run_seed"]),
+                            runs=settings["runs"], steps=settings["steps"], lr=settings["lr"],
+                            record_every=settings["record_every"], m0=settings["m0"],
+                            sign_flip=settings["sign_flip"], h0_sign=settings["h0_sign"],
+                            variant=settings["variant"], lr_c=settings["lr_c"],
+                            eps=settings["eps"], r=settings["r"], progress=progress)
+    except ArithmeticError as err:  # the compiled kernels raise on a division by inf/0
+        raise ValueError(f"SGD's step is not finite ({err}): {_why(inst, settings)}") from None
     M = tr.m
     q10, med, q90 = np.quantile(M, [0.1, 0.5, 0.9], axis=0)
     m_start = settings["m0"] if settings["m0"] is not None else float(np.median(M[:, 0]))
     ode = population_ode(inst, settings["variant"], m_start, settings["lr"], tr.steps,
                          settings["eps"], settings["r"], noise=settings.get("noise_ode", False))
-    return {
-        "schema": "lowrank-simulate/1",
+    out = {
+        "schema": "lowrank-simulate/2",
         "settings": {**settings, "h0_sign_used": tr.settings.get("h0_sign"),
                      "convention": inst.convention,
                      "start": start_text(settings, tr.settings.get("h0_sign"))},
@@ -97,7 +104,8 @@ def simulate(inst, settings: dict, progress: bool = False) -> dict:
         "m": M,
         "m_final": tr.m_final,
         "quantiles": {"q10": q10, "median": med, "q90": q90},
-        "loss": tr.loss,
+        # no loss before the first step: null there (JSON has no NaN)
+        "loss": [[None, *row[1:].tolist()] for row in tr.loss],
         "cc": tr.cc,
         "first_passage": {"eps": tr.eps, "r": tr.r, "t_success": tr.t_success,
                           "t_escape": tr.t_escape,
@@ -105,6 +113,57 @@ def simulate(inst, settings: dict, progress: bool = False) -> dict:
         "ode": ode,
         "seconds": round(time.perf_counter() - t0, 3),
     }
+    check_finite(out, inst, settings)
+    return out
+
+
+def check_finite(out: dict, inst, settings: dict) -> None:
+    """The post-check of a result: every number finite (a missing one is None), else a
+    ValueError naming the quantity, where it diverged and why (the likeliest cause among the
+    settings: ηd far above the stable range, an extreme ξ or λ).
+
+    >>> from numerics.problem import make_instance
+    >>> inst = make_instance(np.random.default_rng(0), d=20, k=2, xi=1.0, act="relu")
+    >>> check_finite({"steps": np.array([0, 10]), "m": np.array([[0.1, np.nan]])}, inst,
+    ...              {"lr": 1e300})
+    Traceback (most recent call last):
+    ...
+    ValueError: SGD's overlap m_t (run 0, step 10) is not finite: ηd = 2e+301 is far above the
+    stable range (ηd ≲ 1; the default is ηd = 0.1)
+    """
+    from numerics.serial import first_nonfinite
+
+    hit = first_nonfinite(out)
+    if hit is None:
+        return
+    path = hit[0]
+    names = {"m": "SGD's overlap m_t", "m_final": "SGD's final overlap m_T",
+             "quantiles": "the quantiles of m_t", "loss": "SGD's loss", "cc": "<ĉ_t, c>",
+             "settings": f"the setting {path.split('.', 1)[-1]}",
+             "first_passage": "the first passages", "ode": "the ODE predictions"}
+    key = path.split(".")[0].split("[")[0]
+    what = names.get(key, path)
+    idx = [int(i) for i in path.replace("]", "").split("[")[1:]]
+    if key in ("m", "loss", "cc") and len(idx) == 2 and "steps" in out:
+        what += f" (run {idx[0]}, step {int(np.asarray(out['steps'])[idx[1]])})"
+    raise ValueError(f"{what} is not finite: {_why(inst, settings)}")
+
+
+def _why(inst, settings: dict) -> str:
+    """The likeliest reason a result overflowed, from the settings and the instance."""
+    why = []
+    eta_d = settings.get("lr", 0.0) * inst.d
+    if eta_d > 10:
+        why.append(f"ηd = {eta_d:.3g} is far above the stable range (ηd ≲ 1; the default is "
+                   "ηd = 0.1)")
+    if settings.get("lr_c") and settings["lr_c"] * inst.k > 10:
+        why.append(f"η_c k = {settings['lr_c'] * inst.k:.3g} is far above the stable range")
+    if not 1e-6 <= inst.xi <= 1e6:
+        why.append(f"ξ = {inst.xi:.3g} is extreme (the gradient scales like ξ)")
+    lam = float(np.max(np.abs(inst.lam)))
+    if lam > 1e6:
+        why.append(f"max |λ_i| = {lam:.3g} is extreme (the loss scales like λ²)")
+    return "; ".join(why) or "a floating-point overflow in the engine (inputs of extreme scale)"
 
 
 def start_text(settings: dict, h0_sign_used: float | None) -> str:
@@ -169,22 +228,40 @@ def population_ode(inst, variant: str, m0: float, lr: float, steps: np.ndarray, 
     t, path = population_recursion(lambda m: np.interp(m, grid, table), float(m0), float(lr),
                                    T, record=np.arange(T + 1) if every else steps)
     path = path[0]
+    if not np.all(np.isfinite(path)):
+        t_bad = int(t[np.flatnonzero(~np.isfinite(path))[0]])
+        return {"defined": False, "reason": (
+            f"no ODE: the population recursion as printed diverges (|m̄_t| → ∞ by step "
+            f"{t_bad}): η max|h| = {lr * float(np.max(np.abs(table))):.3g} is far above its "
+            "stable range (≲ 1)")}
     succ = np.flatnonzero(path * path >= 1 - eps)
     esc = np.flatnonzero(np.abs(path) > r)
-    effective = None
+    effective, effective_reason = None, None
     if noise:
         from numerics import ode as ode_mod
 
         nm = ode_mod.noise_model(inst, n_grid=17)
-        _, eff = ode_mod.effective_ode(nm, lr, [float(m0)], float(T), w2=False,
-                                       t_eval=steps.astype(float))
-        pl = ode_mod.plateau(nm, lr, exact=False)
-        effective = {"m": eff[0], "plateau": pl.ode_no_w2, "noise_at_plateau": pl.noise,
-                     "model": "numerics.ode.effective_ode, w2=False (Derivation 2), V on 17 "
-                              "Chebyshev nodes in arccos m",
-                     "guidance": lr_guidance(nm, lr, eps, pl.ode_no_w2)}
+        try:
+            _, eff = ode_mod.effective_ode(nm, lr, [float(m0)], float(T), w2=False,
+                                           t_eval=steps.astype(float))
+            pl = ode_mod.plateau(nm, lr, exact=False)
+            finite = bool(np.all(np.isfinite(eff))
+                          and np.isfinite([pl.ode_no_w2, pl.noise]).all())
+        except (RuntimeError, ValueError) as err:  # solve_ivp gave up, brentq found no root
+            finite, why = False, " ".join(str(err).split())
+        else:
+            why = "its solution is not finite"
+        if finite and eff.shape[1] == steps.size:
+            effective = {"m": eff[0], "plateau": pl.ode_no_w2, "noise_at_plateau": pl.noise,
+                         "model": "numerics.ode.effective_ode, w2=False (Derivation 2), V on "
+                                  "17 Chebyshev nodes in arccos m",
+                         "guidance": lr_guidance(nm, lr, eps, pl.ode_no_w2)}
+        else:
+            effective_reason = (f"the effective ODE could not be solved at η = {lr:.3g} "
+                                f"({why}; ηd = {lr * inst.d:.3g})")
     return {"defined": True, "reason": None, "m0": float(m0),
             "m": path[np.searchsorted(t, steps)], "effective": effective,
+            "effective_reason": effective_reason,
             "t_success": int(t[succ[0]]) if succ.size else -1,
             "t_escape": int(t[esc[0]]) if esc.size else -1,
             "first_passage_resolution": "every step" if every else "recorded steps",

@@ -35,7 +35,7 @@ def reduced_doc():
 
 def test_json_has_the_documented_fields(reduced_doc):
     d = reduced_doc
-    assert FIELDS <= set(d) and d["schema"] == "lowrank-simulate/1"
+    assert FIELDS <= set(d) and d["schema"] == "lowrank-simulate/2"
     assert d["steps"] == [0, 50, 100, 150, 200, 250, 300]
     assert np.asarray(d["m"]).shape == (4, 7)
     assert d["m_final"] == [row[-1] for row in d["m"]]

@@ -42,6 +42,17 @@ class _LazyGroup(click.Group):
             raise
         return getattr(module, f"cmd_{name}", None)
 
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """click's main, with every failure as one line on stderr and exit status 2 (see
+        :func:`numerics.cli.util.one_line_errors`)."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        from numerics.cli.util import one_line_errors
+
+        with one_line_errors():
+            rv = super().main(args, prog_name, complete_var, False, **extra)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="lowrank")

@@ -1,6 +1,6 @@
 """``lowrank derive EXPR``: options and output of the command; the work is
 :func:`numerics.derive.derive` (whose docstring documents the ``--json`` schema,
-``lowrank-derive/1``).
+``lowrank-derive/2``).
 """
 
 from __future__ import annotations
@@ -10,8 +10,11 @@ import sys
 import click
 import numpy as np
 
+from numerics import cost
+from numerics.atomic import describe
 from numerics.cli.rank import RANK_HELP_DERIVE, XI, derive_command
 from numerics.cli.util import die, dump_json, save_png
+from numerics.cli.validate import SEED, Output
 from numerics.derive import derive, fmt_error
 
 EXAMPLES = """
@@ -66,7 +69,7 @@ def _points(ctx, param, value):
 @click.option("--lam", default="equal", show_default=True, type=click.Choice(["equal", "random"]))
 @click.option("--c", "c_law", default="quantised", show_default=True,
               type=click.Choice(["quantised", "sphere"]), help="Law of c and ĉ.")
-@click.option("--seed", default=1, show_default=True, type=int,
+@click.option("--seed", default=1, show_default=True, type=SEED,
               help="Seed of the instance (the default draws one with h(0) ≠ 0).")
 @click.option("--convention", default="normalised", show_default=True,
               type=click.Choice(["normalised", "raw"]))
@@ -75,7 +78,7 @@ def _points(ctx, param, value):
                    "lowrank); EXPR stays the activation.")
 @click.option("--m", "points", default=None, callback=_points,
               help="Also print h at these m (comma-separated, in [-1, 1]) with their bounds.")
-@click.option("--plot", "plot_file", default=None, type=click.Path(dir_okay=False),
+@click.option("--plot", "plot_file", default=None, type=Output("file"),
               help="Write a plot of h(m) on [-1, 1] (PNG).")
 @click.option("--latex", is_flag=True,
               help="Also print σ, its Hermite expansion, K' and h(m) in LaTeX.")
@@ -104,6 +107,11 @@ def cmd_derive(expr, terms, digits, k, d, xi, features, lam, c_law, seed, conven
         die(str(err))
     if d < k + 3 and instance_file is None:
         die(f"--d must be at least k + 3 = {k + 3} (Derivation 1 needs d ≥ rank(W) + 3)")
+    if instance_file is None:
+        try:
+            cost.check(cost.derive_cost(d=d, k=k), remedy="use a smaller --d or --k")
+        except cost.CostError as err:
+            die(str(err))
     try:
         result = derive(act, expr, terms=terms, digits=digits, k=k, d=d, xi=xi,
                         features=features, lam=lam, c_law=c_law, seed=seed,
@@ -116,7 +124,12 @@ def cmd_derive(expr, terms, digits, k, d, xi, features, lam, c_law, seed, conven
         click.echo(f"lowrank: note: {instance_file} was saved with activation "
                    f"{inst['file_act']!r}; using {expr!r} as given", err=True)
     if plot_file:
-        _plot(result, plot_file)
+        try:
+            _plot(result, plot_file)
+        except OSError as err:  # checked before the work; a disk can still fill up
+            if as_json:
+                click.echo(dump_json(result))
+            die(describe(err) + ("; the result is the JSON on stdout" if as_json else ""))
     if as_json:
         click.echo(dump_json(result))
         return

@@ -1,17 +1,22 @@
 """``lowrank simulate``: options and output of the command; the work is
 :func:`numerics.simulate.simulate` (whose docstring documents the ``--json`` schema,
-``lowrank-simulate/1``).
+``lowrank-simulate/2``).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
 import numpy as np
 
+from numerics import cost
+from numerics.atomic import describe, rescue
 from numerics.cli.rank import RANK_HELP_SIMULATE, XI, simulate_command
 from numerics.cli.util import die, dump_json, save_png
+from numerics.cli.validate import SEED, Finite, Output
+from numerics.problem import InstanceError, check_model, stem
 from numerics.simulate import (
     NOISE_ODE_MAX_K,
     build_instance,
@@ -74,24 +79,24 @@ VARIANT_HELP = ("frozen | joint | unprojected | alpha | linearised | scratch, jo
               type=click.Choice(["quantised", "sphere"]), help="Law of c and ĉ.")
 @click.option("--convention", default="normalised", show_default=True,
               type=click.Choice(["normalised", "raw", "appB"]))
-@click.option("--alpha", default=0.0, show_default=True, type=click.FloatRange(0, 1),
-              help="α = ‖Π_W u‖ (0: Assumption 2).")
+@click.option("--alpha", default=0.0, show_default=True, type=Finite(0, 1),
+              help="α = ‖Π_W u‖ (0: Assumption 2; > 0 needs --variant alpha).")
 @click.option("--glm", is_flag=True, help="The GLM instance of §1.2 (same as --features glm).")
 @click.option("--instance", "instance_file", default=None, type=click.Path(dir_okay=False),
               help="Load the instance from FILE (.json + .npz); instance options are ignored.")
-@click.option("--seed", default=1, show_default=True, type=int,
+@click.option("--seed", default=1, show_default=True, type=SEED,
               help="Seed of the instance (the default draws one with h(0) ≠ 0).")
 @click.option("--engine", default="reduced", show_default=True,
               type=click.Choice(["reduced", "full"]))
 @click.option("--runs", default=32, show_default=True, type=click.IntRange(1, 10**6))
 @click.option("--steps", default=None, type=click.IntRange(0, 10**10),
               help="SGD steps [default: 200·d].")
-@click.option("--lr", default=None, type=click.FloatRange(min=0, min_open=True),
+@click.option("--lr", default=None, type=Finite(min=0, min_open=True),
               help="Learning rate η [default: 0.1/d].")
-@click.option("--lr-c", "lr_c", default=None, type=click.FloatRange(min=0, min_open=True),
+@click.option("--lr-c", "lr_c", default=None, type=Finite(min=0, min_open=True),
               help="Learning rate of ĉ (joint variant) [default: --lr].")
 @click.option("--variant", default="frozen", show_default=True, help=VARIANT_HELP)
-@click.option("--m0", default=None, type=click.FloatRange(-1, 1),
+@click.option("--m0", default=None, type=Finite(-1, 1),
               help="Start every run at m₀ = <û₀, u> = M0 (no sign flip).")
 @click.option("--no-sign-flip", "no_sign_flip", is_flag=True,
               help="Do not flip û₀ to make sign(m₀) = sign(h(0)).")
@@ -100,20 +105,21 @@ VARIANT_HELP = ("frozen | joint | unprojected | alpha | linearised | scratch, jo
 @click.option("--record-every", "record_every", default=None, type=click.IntRange(1, None),
               help="Record m_t every N steps [default: steps/100].")
 @click.option("--eps", default=0.05, show_default=True,
-              type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              type=Finite(0, 1, min_open=True, max_open=True),
               help="Success: m_t² ≥ 1 − eps (Thms. 11–13).")
 @click.option("--r", "r_esc", default=0.5, show_default=True,
-              type=click.FloatRange(0, 1, max_open=True), help="Escape: |m_t| > r.")
+              type=Finite(0, 1, max_open=True), help="Escape: |m_t| > r.")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on stderr [default: on when stderr is a terminal].")
 @click.option("--noise-ode/--no-noise-ode", "noise_ode", default=None,
               help="Also solve the effective ODE with SGD's noise term (Derivation 2; V by "
                    f"quadrature: seconds at k ≤ 50, minutes at k = 200) [default: on for "
                    f"k ≤ {NOISE_ODE_MAX_K}].")
-@click.option("--plot", "plot_file", default=None, type=click.Path(dir_okay=False),
+@click.option("--plot", "plot_file", default=None, type=Output("file"),
               help="Write m_t quantile bands with the ODE predictions (PNG).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (see module doc).")
-@click.option("--save-instance", "save_file", default=None, type=click.Path(dir_okay=False),
+@click.option("--save-instance", "save_file", default=None,
+              type=Output("file", paths=lambda p: [f"{stem(p)}.json", f"{stem(p)}.npz"]),
               help="Save the instance as FILE.json + FILE.npz.")
 @click.option("--rank", "rank", default=1, show_default=True, type=int, help=RANK_HELP_SIMULATE)
 @click.option("--no-cache", "no_cache", is_flag=True,
@@ -137,6 +143,21 @@ def cmd_simulate(ctx, act, k, d, xi, features, lam, c_law, convention, alpha, gl
 
     if glm:
         features = "glm"
+
+    def plan(d: int, k: int, built: bool) -> cost.Cost:
+        try:
+            return cost.plan_simulate(
+                d=d, k=k, runs=runs, steps=200 * d if steps is None else steps,
+                record_every=record_every, engine=engine, joint="joint" in variant,
+                as_json=as_json, noise_ode=k <= NOISE_ODE_MAX_K if noise_ode is None
+                else noise_ode, instance_built=built,
+                ode=set(variant.split("+")) <= {"frozen"} and convention != "appB")
+        except cost.CostError as err:
+            die(str(err))
+
+    estimate = None
+    if not instance_file and d >= k + 3:
+        estimate = plan(d, k, built=False)  # before anything is allocated
     try:
         inst = build_instance(act, k=k, d=d, xi=xi, features=features, lam=lam, c_law=c_law,
                          convention=convention, alpha=alpha, seed=seed,
@@ -145,8 +166,13 @@ def cmd_simulate(ctx, act, k, d, xi, features, lam, c_law, convention, alpha, gl
         from numerics.sgd import parse_variant
 
         var = parse_variant(variant, inst)
-    except (ActivationError, ValueError, FileNotFoundError, OSError, KeyError) as err:
+        check_model(inst, allow_alpha="alpha" in var.name.split("+"),
+                    source=instance_file or "the instance",
+                    alpha_hint="--variant alpha (flags joined by +) runs that case")
+    except (ActivationError, InstanceError, ValueError, OSError) as err:
         die(str(err))
+    if instance_file:
+        estimate = plan(inst.d, inst.k, built=True)
     if inst.d < inst.rank + 3:
         die(f"--d must be at least rank(W) + 3 = {inst.rank + 3} (Derivation 1 needs d ≥ "
             "rank(W) + 3)")
@@ -156,8 +182,11 @@ def cmd_simulate(ctx, act, k, d, xi, features, lam, c_law, convention, alpha, gl
     if inst.convention == "appB" and m0 is None and sign_flip and h0_sign is None:
         die("the App. B convention has no h(0) from theory: give --h0-sign +1|-1, --m0 or "
             "--no-sign-flip")
+    note = cost.slow_note(estimate) if estimate is not None else None
+    if note:
+        click.echo(note, err=True)
     if progress is None:
-        progress = sys.stderr.isatty()
+        progress = sys.stderr.isatty() or note is not None
     settings = {
         "engine": engine, "variant": var.name, "runs": runs,
         "steps": 200 * inst.d if steps is None else steps,
@@ -170,21 +199,26 @@ def cmd_simulate(ctx, act, k, d, xi, features, lam, c_law, convention, alpha, gl
         "use_cache": not no_cache,
     }
     if no_cache:
-        import os
-
         os.environ["LOWRANK_NO_CACHE"] = "1"  # compiled kernels too (numerics.jitcache)
     try:
         result = simulate(inst, settings, progress=progress)
     except (ActivationError, ValueError) as err:
         die(str(err))
     result["instance"] = describe_instance(inst, seed=seed, file=instance_file)
-    if save_file:
-        try:
+    # the result exists: from here on a failure to write a file must not lose it
+    try:
+        if save_file:
             inst.save(save_file)
-        except OSError as err:
-            die(str(err))
-    if plot_file:
-        _plot(result, plot_file)
+        if plot_file:
+            _plot(result, plot_file)
+    except OSError as err:
+        text = dump_json(result)
+        if as_json:
+            click.echo(text)
+            die(f"{describe(err)}; the result is the JSON on stdout")
+        saved = rescue(text, plot_file or save_file, f"lowrank-simulate-{os.getpid()}.json")
+        click.echo(_text(result))
+        die(f"{describe(err)}; {saved}")
     if as_json:
         click.echo(dump_json(result))
         return
@@ -232,6 +266,8 @@ def _text(res: dict) -> str:
                 else:
                     lines.append(f"warning: {g['reason']}, and h changes sign before the "
                                  "success level: no learning rate reaches it")
+        elif ode.get("effective_reason"):
+            lines.append(ode["effective_reason"])
         elif s.get("noise_ode_auto") and not s.get("noise_ode"):
             lines.append(f"effective ODE not solved: k > {NOISE_ODE_MAX_K} makes its quadrature "
                          "take minutes (--noise-ode asks for it)")
