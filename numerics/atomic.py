@@ -286,8 +286,9 @@ def swap_in(new: Path, out: Path, old: Path, marker: str = "COMPLETE",
     (``out`` → ``old``, ``new`` → ``out``) leave ``out`` missing for the moment between them
     (measured in ``benchmarks/bench_swap.py``), and readers recover from ``old``/``new``
     (:func:`numerics.report.recover`); a recovery that moved ``new`` into place while this
-    writer was swapping (its ``marker`` names this process's pid) counts as the swap done. ``pause(point)`` is called at ``"swap"`` (between the
-    two steps) and ``"after-swap"``. Returns ``"exchange"`` or ``"renames"``; a folder that
+    writer was swapping (its ``marker`` names this process's pid) counts as the swap done.
+    ``pause(point)`` is called at ``"swap"`` (between the two steps) and ``"after-swap"``.
+    Returns ``"exchange"`` or ``"renames"``; a folder that
     cannot be deleted at the end is reported on stderr, not left silently."""
     import shutil
 
