@@ -929,7 +929,9 @@ def derive_rank(text: str, fp: FullRankR, m_matrix: np.ndarray | None = None) ->
     order = []
     for j in range(p.r):
         order.append({"s": j + 1, "sigma": s[j],
-                      "t_frozen": math.inf if tiny[j] else math.atanh(0.9) / s[j],
+                      # no linear drive: the frozen-H time is infinite, said by "estimate"
+                      # (JSON holds no infinity)
+                      "t_frozen": None if tiny[j] else math.atanh(0.9) / s[j],
                       "estimate": "no linear drive: escape ∝ log d" if tiny[j] else
                       ("close (first direction)" if j == 0 else "upper estimate"),
                       "left_vector": P[:, j], "right_vector": Vt[j]})

@@ -168,8 +168,8 @@ def _derive_text(o: dict) -> str:
                  "the first direction, an upper estimate for later ones):")
     for row in o["order"]:
         t = row["t_frozen"]
-        tt = "∞" if not math.isfinite(t) else f"{t:.4g}"
-        rel = "≈" if row["s"] == 1 and math.isfinite(t) else ("=" if tt == "∞" else "≤")
+        tt = "∞" if t is None else f"{t:.4g}"
+        rel = "≈" if row["s"] == 1 and t is not None else ("=" if tt == "∞" else "≤")
         lines.append(f"  {row['s']}. t{row['s']} {rel} {tt}   along the left singular vector "
                      f"{_vec(row['left_vector'])} of H(0)")
     for j in o["no_linear_drive"]:
