@@ -34,6 +34,7 @@ JSON output (``--json``), schema ``lowrank-derive/2`` (``docs/schemas/derive.sch
 from __future__ import annotations
 
 import math
+import re
 
 import mpmath
 import numpy as np
@@ -177,7 +178,12 @@ def derive(act, text: str, *, terms: int, digits: int, k: int, d: int, xi: float
     ie = hermite.exponent_report(act, pmax=max(terms, 30), dps=max(digits, 10))
     out["information_exponent"] = {"value": ie.value, "status": ie.status, "reason": ie.reason}
     dc = decay.decay_check(act)
-    out["decay"] = {"status": dc.status, "rho": dc.rho, "C": dc.C, "basis": dc.basis,
+    # JSON holds no inf/nan: ρ = ∞ (a polynomial or a smooth σ) is said by
+    # holds_for_every_rho, and a quantity the check did not compute is null
+    out["decay"] = {"status": dc.status,
+                    "rho": dc.rho if math.isfinite(dc.rho) else None,
+                    "holds_for_every_rho": dc.rho == math.inf,
+                    "C": dc.C if math.isfinite(dc.C) else None, "basis": dc.basis,
                     "p_range": dc.p_range, "reason": dc.reason}
     out["h"] = None
     out["instance"] = None
@@ -222,7 +228,7 @@ def check_finite(out: dict) -> None:
     if hit is None:
         return
     path = hit[0]
-    idx = [int(i) for i in path.replace("]", "").split("[")[1:]]
+    idx = [int(i) for i in re.findall(r"\[(\d+)\]", path)]
     if path.startswith("coefficients"):
         what = f"μ_{out['coefficients'][idx[0]]['p']} ({path.split('.')[-1]})"
     elif path.startswith("h.grid"):
@@ -334,10 +340,12 @@ def _h(act, inst, orthonormal: bool, c_law: str, lam: str, points) -> dict:
                         "decimal_error": fmt_error(_mpf(decimal(b, 10)[1]))})
     c3 = _condition3(grid, gb, h0b, zero, sign)
     finite = bool(np.all(np.isfinite(hv))) and in_range
-    return {"h0": h0 if in_range else None, "h0_error": h0_err,
+    return {"h0": h0 if in_range else None,
+            "h0_error": h0_err if in_range and math.isfinite(h0_err) else None,
             "h0_exact_zero": bool(zero), "sign_h0": sign, "condition3": c3,
             "grid": {"m": grid, "h": hv if finite else None,
-                     "error": he if finite else None, "note": grid_note},
+                     "error": he if finite and gb is not None else None,  # no bound: null
+                     "note": grid_note},
             "points": pts, "route": "closed form K' in ball arithmetic" if closed is not None
             else "Mehler series of σ' (certified coefficients and tail)",
             "exact": str(exact) if exact is not None else None,

@@ -135,6 +135,8 @@ def population_recursion(h: Callable, m0, lr: float, steps: int,
 def _solve(rhs: Callable, m0, steps: float, t_eval) -> tuple[np.ndarray, np.ndarray]:
     m0 = np.atleast_1d(np.asarray(m0, dtype=float))
     t_eval = np.linspace(0, steps, 201) if t_eval is None else np.asarray(t_eval, float)
+    if float(steps) == 0.0:  # an empty span: the solution is the start (solve_ivp gives a list)
+        return t_eval, np.repeat(m0[:, None], t_eval.size, axis=1)
     sol = scipy.integrate.solve_ivp(lambda t, m: rhs(m), (0.0, float(steps)), m0,
                                     t_eval=t_eval, method="LSODA", rtol=1e-9, atol=1e-12)
     if not sol.success:

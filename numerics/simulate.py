@@ -45,6 +45,7 @@ JSON Schema: ``docs/schemas/simulate.schema.json``.
 from __future__ import annotations
 
 import math
+import re
 import time
 
 import numpy as np
@@ -143,7 +144,7 @@ def check_finite(out: dict, inst, settings: dict) -> None:
              "first_passage": "the first passages", "ode": "the ODE predictions"}
     key = path.split(".")[0].split("[")[0]
     what = names.get(key, path)
-    idx = [int(i) for i in path.replace("]", "").split("[")[1:]]
+    idx = [int(i) for i in re.findall(r"\[(\d+)\]", path)]
     if key in ("m", "loss", "cc") and len(idx) == 2 and "steps" in out:
         what += f" (run {idx[0]}, step {int(np.asarray(out['steps'])[idx[1]])})"
     raise ValueError(f"{what} is not finite: {_why(inst, settings)}")

@@ -216,6 +216,32 @@ def run_process(argv: list[str], *, mem_mb: int | None = MEM_MB, guard: float = 
                   time.monotonic() - t0)
 
 
+_WARM = False
+
+
+def warm_up() -> None:
+    """Import and compile, in this process, what forked children will use (the SGD kernels for
+    ReLU, both engines; derive's parser and quadratures), so that each child costs
+    milliseconds. Idempotent."""
+    global _WARM
+    if _WARM:
+        return
+    from click.testing import CliRunner
+
+    from numerics.cli import cli
+
+    small = ["simulate", "--d", "20", "--k", "2", "--runs", "2", "--steps", "4",
+             "--no-noise-ode", "--no-progress", "--json"]
+    for act in ("relu", "erf"):
+        for extra in ([], ["--engine", "full", "--variant", "joint"], ["--engine", "full"]):
+            r = CliRunner().invoke(cli, [*small, "--act", act, *extra])
+            assert r.exit_code == 0, r.output
+    assert CliRunner().invoke(cli, ["derive", "relu", "--terms", "3", "--json"]).exit_code == 0
+    import matplotlib.pyplot  # noqa: F401
+
+    _WARM = True
+
+
 # ------------------------------------------------------------------------------ the invariant
 
 

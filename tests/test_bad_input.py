@@ -28,7 +28,7 @@ from click.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from badinput_cases import SIM, all_cases, score  # noqa: E402
+from badinput_cases import all_cases, score  # noqa: E402
 from clirun import (  # noqa: E402
     finish,
     load_schema,
@@ -49,11 +49,9 @@ SCHEMAS = {"simulate": load_schema("simulate"), "derive": load_schema("derive")}
 @pytest.fixture(scope="module")
 def warm():
     """Compile what the forked children will use once, in this process."""
-    r = CliRunner().invoke(cli, [*SIM, "--steps", "4"])
-    assert r.exit_code == 0, r.output
-    r = CliRunner().invoke(cli, [*SIM, "--steps", "4", "--engine", "full", "--variant", "joint"])
-    assert r.exit_code == 0, r.output
-    import matplotlib.pyplot  # noqa: F401
+    from clirun import warm_up
+
+    warm_up()
 
 
 def _open_up(tmp: Path) -> None:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -482,7 +483,9 @@ def parse(text: str, name: str | None = None) -> Activation:
         if depth > MAX_DEPTH:
             raise ActivationError(f"parentheses nested deeper than {MAX_DEPTH} at column {i + 1}")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        with warnings.catch_warnings():  # "1if x else 2": a warning line on stderr otherwise
+            warnings.simplefilter("error", SyntaxWarning)
+            tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as err:
         col = f" at column {err.offset}" if err.offset else ""
         raise ActivationError(f"syntax error: {err.msg}{col}") from None
