@@ -101,7 +101,7 @@ class Instance:
         self.xi = float(self.xi)
         if self.convention not in CONVENTIONS:
             raise ValueError(f"convention must be one of {CONVENTIONS}, not {self.convention!r}")
-        if not np.isclose(np.linalg.norm(self.u), 1.0, atol=1e-10):
+        if not abs(np.linalg.norm(self.u) - 1.0) <= 1e-10:  # (isclose's rtol let 1 − 10⁻⁵ by)
             raise ValueError("u must be a unit vector")
         if self.rank not in (0, self.k):
             raise ValueError(f"W must have full row rank k = {self.k} or be zero; rank {self.rank}")
@@ -295,7 +295,9 @@ def read_instance_files(path_stem: str | Path) -> tuple[dict[str, Any], dict[str
     numerics.problem.InstanceError: cannot read the instance file /nonexistent/inst.json: No such
     file or directory
     """
+    import struct
     import zipfile
+    import zlib
 
     base = stem(path_stem)
     jp, zp = f"{base}.json", f"{base}.npz"
@@ -361,7 +363,8 @@ def read_instance_files(path_stem: str | Path) -> tuple[dict[str, Any], dict[str
         raise
     except OSError as err:
         raise InstanceError(f"cannot read the instance file {zp}: {err.strerror or err}") from None
-    except (ValueError, EOFError, zipfile.BadZipFile, KeyError) as err:
+    except (ValueError, EOFError, zipfile.BadZipFile, KeyError, NotImplementedError,
+            zlib.error, struct.error, OverflowError) as err:  # a corrupted archive
         msg = " ".join(str(err).split())[:120]
         raise InstanceError(f"{zp} is not a valid .npz archive of arrays ({msg})") from None
     return info, arrays

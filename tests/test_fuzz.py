@@ -434,8 +434,8 @@ def valid_simulate(draw):
                                     "joint+unprojected"] + (["scratch"] if engine == "full"
                                                             else [])))
     features = draw(st.sampled_from(["orthonormal", "random", "separated", "glm"]))
-    if variant == "alpha" and features == "glm":
-        features = "random"
+    if variant in ("alpha", "linearised", "scratch") and features == "glm":
+        features = "random"  # these need W ≠ 0 (refused with a reason otherwise)
     conv = draw(st.sampled_from(["normalised", "raw", "appB"]))
     argv = ["simulate", "--json", "--no-progress", "--k", str(k), "--d", str(d),
             "--engine", engine, "--variant", variant, "--features", features,
