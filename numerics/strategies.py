@@ -32,6 +32,7 @@ float Gram matrices of unit vectors (Prop. 29).
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -184,11 +185,39 @@ class SearchResult:
     log: list = field(default_factory=list)
 
 
+@contextlib.contextmanager
+def _global_constants_only():
+    """Hypothesis (6.1xx) draws, with small probability, numeric literals read from the source
+    of every non-library module loaded in the process. A seeded search would then depend on
+    what had been imported before it (a report imports modules lazily, so two reports with one
+    seed differed) and on unrelated edits of any module. Within this block it draws from its
+    own fixed constants only. No setting does this, hence the patch of its module-level
+    function (skipped if a hypothesis version has none)."""
+    try:
+        from hypothesis.internal.conjecture import providers as hp
+        from hypothesis.internal.constants_ast import Constants
+    except ImportError:  # pragma: no cover - other hypothesis versions
+        yield
+        return
+    if not hasattr(hp, "_get_local_constants") or not hasattr(hp, "CONSTANTS_CACHE"):
+        yield  # pragma: no cover
+        return
+    saved = hp._get_local_constants
+    hp._get_local_constants = Constants  # an empty set of constants
+    hp.CONSTANTS_CACHE.cache.clear()
+    try:
+        yield
+    finally:
+        hp._get_local_constants = saved
+        hp.CONSTANTS_CACHE.cache.clear()
+
+
 def search(objective: Callable[[Any], float], strategy, budget: int, seed_: int,
            bound: Callable[[Any], float] | None = None,
            progress: Callable[[int, float], None] | None = None) -> SearchResult:
     """Run ``budget`` hypothesis examples of ``strategy`` (seeded by ``seed_``, no example
-    database, so the same seed gives the same search), climbing ``objective`` with
+    database and no constants read from loaded modules, so the same seed gives the same
+    search whatever ran before), climbing ``objective`` with
     ``hypothesis.target``. If ``bound`` is given and some example has ``objective(x) > bound(x)``,
     hypothesis shrinks it; the smallest failing example is returned as ``counterexample``.
     ``progress(i, worst)`` is called after every example.
@@ -219,9 +248,10 @@ def search(objective: Callable[[Any], float], strategy, budget: int, seed_: int,
             res.counterexample, res.counter_value = x, v  # the last one is the shrunk one
             raise AssertionError(f"objective {v} exceeds the bound {bound(x)}")
 
-    try:
-        run()
-    except AssertionError:
-        pass
+    with _global_constants_only():
+        try:
+            run()
+        except AssertionError:
+            pass
     res.seconds = time.perf_counter() - t0
     return res

@@ -101,3 +101,27 @@ def test_c4_flips():
                                                                    lower_k_power=-1.0,
                                                                    shift=1))]
     assert st == ["refuted", "not-supported", "confirmed"]
+
+
+def test_search_does_not_depend_on_loaded_modules(tmp_path, monkeypatch):
+    """Hypothesis reads numeric literals from loaded modules into its draws; the seeded
+    searches of DC-C3, DC-L28, DC-P29 must not see them (a module full of literals loaded
+    between two runs changed 300-example searches before the fix)."""
+    import sys
+    import types
+
+    from numerics.strategies import integer_psd, search
+
+    def trace():
+        seen = []
+        search(lambda M: (seen.append(M.tolist()), float(M.shape[0]))[1], integer_psd(2, 6),
+               300, 3)
+        return seen
+
+    before = trace()
+    f = tmp_path / "literals_probe.py"
+    f.write_text("X = [" + ", ".join(str(i) for i in range(100, 400)) + "]\n")
+    mod = types.ModuleType("literals_probe")
+    mod.__file__ = str(f)
+    monkeypatch.setitem(sys.modules, "literals_probe", mod)
+    assert trace() == before
