@@ -146,13 +146,17 @@ class Activation:
             )
 
 
-def exact_kinks(expr: sp.Expr) -> list[sp.Expr]:
-    """Exact real points where a Max/Min/Abs/Heaviside/sign/Piecewise of ``expr`` switches,
-    for switching arguments that are polynomials of degree ≤ 2 in x (others are skipped: a
-    certified quadrature finds them by bisection, more slowly). Sorted, without repeats.
+#: The sympy functions whose argument decides where σ switches from one smooth branch to another.
+NONSMOOTH = (sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.sign, sp.Piecewise)
 
-    >>> exact_kinks(sp.Max(X - 1, 0) + sp.Abs(X**2 - 2) + sp.Max(X, 2, 3 - X))
-    [-sqrt(2), 1, sqrt(2), 3/2, 2]
+
+def switch_args(expr: sp.Expr) -> list[sp.Expr]:
+    """The expressions whose sign changes switch a branch of ``expr``: a − b for every pair of
+    arguments of a Max/Min, the argument of Abs/Heaviside/sign, lhs − rhs of every relation in
+    a Piecewise condition (with repeats).
+
+    >>> sorted(switch_args(sp.Max(X, 0, 1 - X) + sp.Abs(X - 2)), key=str)
+    [-x, 2*x - 1, x - 1, x - 2]
     """
     args: list[sp.Expr] = []
     for node in sp.preorder_traversal(expr):
@@ -162,10 +166,21 @@ def exact_kinks(expr: sp.Expr) -> list[sp.Expr]:
         elif isinstance(node, (sp.Max, sp.Min)):
             a = node.args
             args += [a[i] - a[j] for i in range(len(a)) for j in range(i + 1, len(a))]
-        elif isinstance(node, (sp.Abs, sp.Heaviside, sp.sign)):
+        elif isinstance(node, NONSMOOTH):
             args.append(node.args[0])
+    return args
+
+
+def exact_kinks(expr: sp.Expr) -> list[sp.Expr]:
+    """Exact real points where a Max/Min/Abs/Heaviside/sign/Piecewise of ``expr`` switches,
+    for switching arguments that are polynomials of degree ≤ 2 in x (others are skipped: a
+    certified quadrature finds them by bisection, more slowly). Sorted, without repeats.
+
+    >>> exact_kinks(sp.Max(X - 1, 0) + sp.Abs(X**2 - 2) + sp.Max(X, 2, 3 - X))
+    [-sqrt(2), 1, sqrt(2), 3/2, 2]
+    """
     pts: set[sp.Expr] = set()
-    for a in args:
+    for a in switch_args(expr):
         if a.has(X) and a.is_polynomial(X) and sp.Poly(a, X).degree() <= 2:
             for r in sp.roots(sp.Poly(a, X), filter="R"):
                 pts.add(sp.nsimplify(r) if r.is_Float else r)

@@ -34,7 +34,7 @@ import math
 
 import sympy as sp
 
-from theory.activations import X, exact_kinks
+from theory.activations import NONSMOOTH, X, exact_kinks, switch_args
 
 __all__ = [
     "he_coeffs",
@@ -155,23 +155,6 @@ def mus_pieces(pieces, n: int) -> list[sp.Expr]:
     return [sp.expand(v * _norm(p)) for p, v in enumerate(out)]
 
 
-_NONSMOOTH = (sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.sign, sp.Piecewise)
-
-
-def _switch_args(expr: sp.Expr) -> list[sp.Expr]:
-    args: list[sp.Expr] = []
-    for node in sp.preorder_traversal(expr):
-        if isinstance(node, sp.Piecewise):
-            for _, cond in node.args:
-                args += [r.lhs - r.rhs for r in cond.atoms(sp.core.relational.Relational)]
-        elif isinstance(node, (sp.Max, sp.Min)):
-            a = node.args
-            args += [a[i] - a[j] for i in range(len(a)) for j in range(i + 1, len(a))]
-        elif isinstance(node, _NONSMOOTH):
-            args.append(node.args[0])
-    return args
-
-
 def pieces_of(expr: sp.Expr):
     """Pieces ``(lo, hi, poly)`` of a piecewise polynomial with linear switching arguments
     (Max/Min of any number of arguments included), or None.
@@ -179,9 +162,9 @@ def pieces_of(expr: sp.Expr):
     >>> pieces_of(sp.Max(X, 0, 1 - X))
     ((-oo, 1/2, 1 - x), (1/2, oo, x))
     """
-    if not expr.has(*_NONSMOOTH):
+    if not expr.has(*NONSMOOTH):
         return None
-    for a in _switch_args(expr):
+    for a in switch_args(expr):
         if a.has(X) and (not a.is_polynomial(X) or sp.Poly(a, X).degree() > 1):
             return None
     pts = exact_kinks(expr)
