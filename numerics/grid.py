@@ -250,7 +250,7 @@ class Cache:
 
     def put(self, key: str, result: dict[str, Any], meta: dict[str, Any]) -> None:
         """Store atomically (temporary sibling, fsync, rename)."""
-        from numerics.cli.util import write_atomic
+        from numerics.atomic import write_atomic
 
         write_atomic(self.path(key), _serialise(result, meta))
 
@@ -405,12 +405,17 @@ _CLIENT: dict[str, Any] = {}
 
 def get_client(scheduler: str | None = None, workers: int | None = None):
     """A ``dask.distributed.Client``: to ``scheduler`` (or ``LOWRANK_SCHEDULER``) if given,
-    else to a ``LocalCluster`` of ``workers`` processes (default: one per core), one thread
-    each. Clients are kept per (address, workers) for the life of the process (closed by
-    :func:`close`, registered at exit)."""
+    else to a ``LocalCluster`` of ``workers`` processes (default: one per core, or the local
+    cluster already running, whatever its size), one thread each. Clients are kept per
+    (address, workers) for the life of the process (closed by :func:`close`, registered at
+    exit)."""
     from dask.distributed import Client, LocalCluster
 
     addr = scheduler or os.environ.get(SCHEDULER_ENV) or None
+    if addr is None and workers is None:  # any running local cluster will do
+        for key, cl in _CLIENT.items():
+            if key.startswith("local:") and cl.status == "running":
+                return cl
     n = int(workers or os.cpu_count() or 1)
     key = addr or f"local:{n}"
     cl = _CLIENT.get(key)

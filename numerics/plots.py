@@ -1,8 +1,8 @@
 """One figure helper for the claim checks: measured curves against a printed bound.
 
 A check that wants a figure passes named series ``{label: (x, y)}`` (and optionally lower/upper
-bands); the PNG is written atomically (:func:`numerics.cli.util.save_png`) with matplotlib's Agg
-backend.
+bands); the PNG is written atomically (:func:`save_png`, through
+:func:`numerics.atomic.write_atomic`) with matplotlib's Agg backend.
 
 >>> import tempfile, os
 >>> with tempfile.TemporaryDirectory() as d:
@@ -17,7 +17,7 @@ import itertools
 import os
 from collections.abc import Mapping, Sequence
 
-__all__ = ["line_figure"]
+__all__ = ["line_figure", "save_png"]
 
 
 def line_figure(path: str | os.PathLike, series: Mapping[str, tuple[Sequence, Sequence]],
@@ -31,8 +31,6 @@ def line_figure(path: str | os.PathLike, series: Mapping[str, tuple[Sequence, Se
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from numerics.cli.util import save_png
 
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     markers = itertools.cycle("os^Dv<>p")
@@ -53,3 +51,27 @@ def line_figure(path: str | os.PathLike, series: Mapping[str, tuple[Sequence, Se
     ax.legend(fontsize=7)
     save_png(fig, path)
     return str(path)
+
+
+def save_png(fig, path: str | os.PathLike) -> None:
+    """Save a matplotlib figure as PNG atomically (a killed run leaves no half-written file;
+    :func:`numerics.atomic.write_atomic`), with the mode any new file gets under the umask, and
+    close it.
+
+    >>> import tempfile, matplotlib; _ = matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     save_png(plt.figure(), os.path.join(d, "f.png"))
+    ...     open(os.path.join(d, "f.png"), "rb").read(4)[1:] == b"PNG"
+    True
+    """
+    import io
+
+    import matplotlib.pyplot as plt
+
+    from numerics.atomic import write_atomic
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    write_atomic(path, buf.getvalue())

@@ -815,7 +815,7 @@ def save_instance(fp: FullRankR, path) -> None:
     import io
     import json
 
-    from numerics.cli.util import write_atomic
+    from numerics.atomic import write_atomic
     from numerics.problem import stem
 
     base = stem(path)

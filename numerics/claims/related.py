@@ -98,7 +98,7 @@ def _figpath(figdir, name: str) -> Path | None:
 
 
 def _save(fig, path: Path) -> str:
-    from numerics.cli.util import save_png
+    from numerics.plots import save_png
 
     save_png(fig, path)
     return str(path)

@@ -1,5 +1,6 @@
-"""Small helpers shared by the ``lowrank`` commands: one-line errors, JSON output, atomic writes
-(:mod:`numerics.atomic`)."""
+"""Small helpers shared by the ``lowrank`` commands: one-line errors and JSON output. The atomic
+writer and the PNG saver live below the CLI (:mod:`numerics.atomic`, :mod:`numerics.plots`) and are
+re-exported here for the commands."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any, NoReturn
 import click
 
 from numerics.atomic import describe, write_atomic
+from numerics.plots import save_png
 from numerics.serial import first_nonfinite, jsonable
 
 __all__ = ["die", "one_line_errors", "write_atomic", "dump_json", "save_png"]
@@ -68,16 +70,3 @@ def dump_json(obj: Any) -> str:
         die(f"the result holds a non-finite number at {hit[0]} (a bug in lowrank: please "
             "report it with the command line)")
     return json.dumps(jsonable(obj), indent=2, sort_keys=False, allow_nan=False)
-
-
-def save_png(fig, path: str | os.PathLike) -> None:
-    """Save a matplotlib figure as PNG atomically (a killed run leaves no half-written file),
-    with the mode any new file gets under the umask."""
-    import io
-
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    write_atomic(path, buf.getvalue())

@@ -11,6 +11,10 @@
 
 :func:`reproduce` is what ``lowrank reproduce`` runs: estimate, run, write the figure, the raw
 data and a JSON document (schema ``lowrank-reproduce/1``, ``docs/schemas/reproduce.schema.json``).
+:func:`reproduce_all` runs every experiment of :data:`EXPERIMENTS` as one grid (the union of their
+tasks, so that the workers stay busy across experiments), then writes each one's outputs as
+:func:`reproduce` does and an index (schema ``lowrank-reproduce-all/1``,
+``docs/schemas/reproduce-all.schema.json``).
 
 >>> resolve("fig2"), resolve("DC-T11"), resolve("6")
 ('DC-FIG2', 'DC-T11', 'DC-FIG6')
@@ -24,7 +28,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["EXPERIMENTS", "SCHEMA", "resolve", "module", "estimate", "reproduce"]
+__all__ = ["EXPERIMENTS", "SCHEMA", "SCHEMA_ALL", "resolve", "module", "estimate", "reproduce",
+           "all_tasks", "estimate_all", "reproduce_all"]
 
 #: Catalogue ID → experiment module (under numerics.experiments).
 EXPERIMENTS: dict[str, str] = {
@@ -33,6 +38,7 @@ EXPERIMENTS: dict[str, str] = {
     "DC-T19": "thm19", "DC-GLM": "glm",
 }
 SCHEMA = "lowrank-reproduce/1"
+SCHEMA_ALL = "lowrank-reproduce-all/1"
 
 
 def resolve(name: str) -> str:
@@ -69,13 +75,84 @@ def estimate(eid: str, profile: str, seed: int, cache="default", workers: int | 
     return grid.estimate(tasks, seed, cache, workers)
 
 
+def all_tasks(profile: str, seed: int, ids=None) -> list:
+    """The distinct tasks of the experiments ``ids`` (default: all) at a profile, in plan
+    order (a task two experiments share is listed once).
+
+    >>> ts = all_tasks("quick", 0, ["fig2", "fig2"])
+    >>> len(ts) == len({t.spec() for t in ts}) == len(module("fig2").plan("quick", 0))
+    True
+    """
+    seen, out = set(), []
+    for eid in dict.fromkeys(resolve(i) for i in (ids or EXPERIMENTS)):
+        for _, t in module(eid).plan(profile, seed):
+            if t.spec() not in seen:
+                seen.add(t.spec())
+                out.append(t)
+    return out
+
+
+def estimate_all(profile: str, seed: int, cache="default", workers: int | None = None,
+                 ids=None):
+    """The :class:`numerics.grid.Cost` of :func:`reproduce_all` (its distinct tasks)."""
+    from numerics import grid
+
+    if cache == "default":
+        cache = grid.default_cache()
+    return grid.estimate(all_tasks(profile, seed, ids), seed, cache, workers)
+
+
+def reproduce_all(profile: str = "standard", seed: int | None = None, out: Path | None = None,
+                  scheduler: str | None = None, cache="default", progress: bool = False,
+                  workers: int | None = None, ids=None) -> dict[str, Any]:
+    """Every experiment (or those in ``ids``): first the union of their tasks as one grid (one
+    cluster, one progress bar over the summed estimate), then each experiment's outputs into
+    ``out/<ID>-<profile>`` as :func:`reproduce` writes them (from the cache), and
+    ``out/index.json``: per experiment its checks' statuses and folder, and the grid's totals
+    (default ``out``: ``reproduce``). Returns the index."""
+    from numerics import grid
+    from numerics.atomic import write_atomic
+    from numerics.experiments.common import DEFAULT_SEED
+    from numerics.serial import jsonable
+
+    seed = DEFAULT_SEED if seed is None else int(seed)
+    out = Path(out) if out is not None else Path("reproduce")
+    if cache == "default":
+        cache = grid.default_cache()
+    ids = list(dict.fromkeys(resolve(i) for i in (ids or EXPERIMENTS)))
+    tasks = all_tasks(profile, seed, ids)
+    est = grid.estimate(tasks, seed, cache, workers)
+    t0 = time.perf_counter()
+    gr = grid.run_grid(tasks, seed=seed, cache=cache, scheduler=scheduler, workers=workers,
+                       progress=progress, desc="all")
+    t_grid = time.perf_counter() - t0
+    docs = {}
+    for eid in ids:
+        d = reproduce(eid, profile, seed, out / f"{eid}-{profile}", scheduler, cache,
+                      progress=False, workers=workers)
+        docs[eid] = {"folder": f"{eid}-{profile}",
+                     "checks": {k: v["status"] for k, v in d["checks"].items()},
+                     "seconds": d["grid"]["seconds"], "computed": d["grid"]["computed"]}
+    index = {"schema": SCHEMA_ALL, "profile": profile, "seed": seed, "experiments": docs,
+             "grid": {"tasks": len(tasks), "computed": gr.computed, "cached": gr.cached,
+                      "grid_seconds": round(t_grid, 3),
+                      "seconds": round(time.perf_counter() - t0, 3),
+                      "scheduler": scheduler or "local"},
+             "estimate": {"tasks": est.tasks, "cached": est.cached,
+                          "core_seconds": round(est.core_seconds, 1),
+                          "memory_bytes": est.memory_bytes, "workers": est.workers}}
+    index = jsonable(index)
+    write_atomic(out / "index.json", json.dumps(index, indent=1, ensure_ascii=False) + "\n")
+    return index
+
+
 def reproduce(eid: str, profile: str = "standard", seed: int | None = None,
               out: Path | None = None, scheduler: str | None = None, cache="default",
               progress: bool = False, workers: int | None = None) -> dict[str, Any]:
     """Run one experiment and write, into ``out`` (default ``reproduce/<ID>-<profile>``), its
     figure(s), raw data, instances and ``<ID>.json``; returns the JSON document."""
     from numerics import grid
-    from numerics.cli.util import write_atomic
+    from numerics.atomic import write_atomic
     from numerics.experiments.common import DEFAULT_SEED
     from numerics.serial import jsonable
 

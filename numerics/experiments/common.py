@@ -381,7 +381,7 @@ def write_raw(path: Path, arrays: dict[str, np.ndarray], csv_cols: dict[str, np.
               | None = None) -> list[str]:
     """Write ``<path>.npz`` (all arrays) and, with ``csv_cols``, ``<path>.csv`` (equal-length
     columns), atomically; returns the paths written."""
-    from numerics.cli.util import write_atomic
+    from numerics.atomic import write_atomic
 
     out = []
     if arrays:
@@ -404,7 +404,7 @@ def write_raw(path: Path, arrays: dict[str, np.ndarray], csv_cols: dict[str, np.
 def save_instances(path: Path, specs: list[dict]) -> list[str]:
     """Save each spec's instance beside a figure (``<path>-<i>.json/.npz``, exact arrays) and
     the specs themselves (``<path>-specs.json``)."""
-    from numerics.cli.util import write_atomic
+    from numerics.atomic import write_atomic
 
     path.parent.mkdir(parents=True, exist_ok=True)
     out = []
@@ -422,7 +422,7 @@ def save_figure(fig, path: Path, convention: str, paper: str, ours: str) -> str:
     written under it."""
     import textwrap
 
-    from numerics.cli.util import save_png
+    from numerics.plots import save_png
 
     text = "\n".join(textwrap.wrap(f"Convention: {convention}", 150)
                      + textwrap.wrap(f"Paper: {paper}", 150)

@@ -21,6 +21,8 @@ handful of instances is dominated by near-degenerate h(0) (times up to 100× the
 
 from __future__ import annotations
 
+import copy
+import functools
 import math
 from typing import Any
 
@@ -63,10 +65,21 @@ def xi_of(regime: dict, k: int) -> float:
     return float(x)
 
 
+@functools.lru_cache(maxsize=32)
+def _activation(name: str):
+    """One :class:`theory.activations.Activation` object per name in this process, so that
+    :func:`theory.population.hfun`'s compiled kernel (cached per object) is built once per σ
+    rather than once per candidate instance."""
+    from theory.activations import get
+
+    return get(name)
+
+
 def _h(inst):
     from theory.population import hfun
 
-    return hfun(inst.gram(), inst.lam, inst.c, inst.chat, inst.xi, inst.act, inst.convention)
+    return hfun(inst.gram(), inst.lam, inst.c, inst.chat, inst.xi, _activation(inst.act),
+                inst.convention)
 
 
 def condition_quantile(regime: dict, d: int, k: int, act: str, seed: list[int],
@@ -226,9 +239,21 @@ def exponent_status(ci: tuple[float, float], bound: float, *, upper: bool = True
 # ---------------------------------------------------------------------- a theorem's experiment
 
 
+_PLANS: dict[str, tuple[list, dict]] = {}
+
+
 def theorem_plan(regime: dict, P: dict, seed: int, tag: int) -> tuple[list, dict]:
     """The d-sweep (``P["d_sweep"]``: ds, k, acts) and k-sweep (``P["k_sweep"]``: d, ks, acts)
-    as labelled passage tasks, plus an agreement task."""
+    as labelled passage tasks, plus an agreement task. Selecting the instances costs seconds
+    (hundreds of h(0) evaluations); the plan is deterministic in its arguments, so it is kept
+    per process (a copy is returned) for the estimate, the grid and the outputs to share."""
+    key = grid.canonical({"regime": regime, "P": P, "seed": int(seed), "tag": int(tag)})
+    if key not in _PLANS:
+        _PLANS[key] = _theorem_plan(regime, P, seed, tag)
+    return copy.deepcopy(_PLANS[key])
+
+
+def _theorem_plan(regime: dict, P: dict, seed: int, tag: int) -> tuple[list, dict]:
     ds, k0, acts_d = P["d_sweep"]
     d0, ks, acts_k = P["k_sweep"]
     points = [(d, k0, a) for a in acts_d for d in ds]

@@ -83,7 +83,7 @@ def theorem_run(ID, regime, tag, P, printed_k, paper, convention, profile, seed,
                                    " ".join(paper.values()), " ".join(ours.values()))
         import json
 
-        from numerics.cli.util import write_atomic
+        from numerics.atomic import write_atomic
 
         specs = [t.params["instance"] for _, t in lab if hasattr(t, "params")]
         write_atomic(Path(outdir) / f"{ID.lower()}-instances.json", json.dumps(specs))
