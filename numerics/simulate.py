@@ -164,7 +164,14 @@ def _why(inst, settings: dict) -> str:
     lam = float(np.max(np.abs(inst.lam)))
     if lam > 1e6:
         why.append(f"max |λ_i| = {lam:.3g} is extreme (the loss scales like λ²)")
-    return "; ".join(why) or "a floating-point overflow in the engine (inputs of extreme scale)"
+    if why:
+        return "; ".join(why)
+    # Nothing extreme: SGD itself diverged at this step size (cubic σ, raw rows or the scratch
+    # variant's unnormalised W can do so at ηd ≈ 1): a true outcome of the run, not a fault.
+    what = " (the scratch variant trains W, whose norm nothing bounds)" if "scratch" in str(
+        settings.get("variant", "")) else ""
+    return (f"SGD diverged at ηd = {eta_d:.3g}{what}; try a smaller --lr (the default is "
+            "ηd = 0.1)")
 
 
 def start_text(settings: dict, h0_sign_used: float | None) -> str:

