@@ -267,6 +267,16 @@ def _theorem_plan(regime: dict, P: dict, seed: int, tag: int) -> tuple[list, dic
     return lab, {"points": points, "conditioning": rec}
 
 
+def _censored(n: int, total: int, cap: int) -> str:
+    """The summary's note on censored instance-points (none: empty).
+
+    >>> _censored(1, 20, 5_000_000)
+    '; 1 of 20 instance-points censored at 5e+06 steps (the fit leaves them out)'
+    """
+    return (f"; {n} of {total} instance-points censored at {cap:.0e} steps (the fit leaves "
+            "them out)") if n else ""
+
+
 def theorem_outcome(ID: str, regime: dict, P: dict, res: dict, info: dict, *,
                     printed_k: dict[str, tuple[float, float]], seed: int) -> dict:
     """Fits and checks of a theorem experiment: per activation of the d-sweep, the d-exponent
@@ -292,8 +302,10 @@ def theorem_outcome(ID: str, regime: dict, P: dict, res: dict, info: dict, *,
             if cens else None,
             "summary": f"σ = {a}, k = {k0}: T ∝ d^{f['exponents']['d']:.2f} [{lo:.2f}, "
                        f"{hi:.2f}] over d ∈ [{min(ds)}, {max(ds)}] (Õ(d) allows ≤ "
-                       f"{1 + allow:.2f} with log³); best η ∝ d^{f['eta_law']['exponent']:.2f}",
-            "tolerance": f"Õ(d): the interval's top ≤ 1 + {allow:.2f} (log³(d) over the range)"}
+                       f"{1 + allow:.2f} with log³); best η ∝ d^{f['eta_law']['exponent']:.2f}"
+                       + _censored(cens, P["instances"] * len(f["points"]), P["max_steps"]),
+            "tolerance": f"Õ(d): the interval's top ≤ 1 + {allow:.2f} (log³(d) over the "
+                         "range); inconclusive when an instance is censored"}
     for a in acts_k:
         f = fit(rows, "k", a, fixed={"d": d0}, seed=seed)
         fits["k"][a] = f
@@ -312,10 +324,12 @@ def theorem_outcome(ID: str, regime: dict, P: dict, res: dict, info: dict, *,
             "summary": f"σ = {a}, d = {d0}: T ∝ k^{f['exponents']['k']:.2f} [{lo:.2f}, "
                        f"{hi:.2f}] over k ∈ [{min(ks)}, {max(ks)}], against the printed k^{pk:g} "
                        f"({st}) and k^{dk:g} from the theorem's own η, δ, α ({sharper}); best "
-                       f"η ∝ k^{f['eta_law']['exponent']:.2f}",
+                       f"η ∝ k^{f['eta_law']['exponent']:.2f}"
+                       + _censored(cens, P["instances"] * len(f["points"]), P["max_steps"]),
             "tolerance": "upper bound: the interval's top ≤ the printed power (log factors in "
                          "k are small over the range); loose when it is also ≤ the power the "
-                         "theorem's own parameters give"}
+                         "theorem's own parameters give; inconclusive when an instance is "
+                         "censored"}
     ag = res[("agree",)]
     checks["agreement"] = {"status": "supported" if ag["same_law"] and ag["power"] else
                            "not-supported", **ag,
