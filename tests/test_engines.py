@@ -304,6 +304,25 @@ def test_runs_repeat_exactly_from_the_same_generator_state(engine):
     assert np.array_equal(a.m, b.m) and np.array_equal(a.t_escape, b.t_escape)
 
 
+@pytest.mark.parametrize("target", ["success", "escape"])
+def test_chain_stopped_when_every_run_has_arrived_has_the_full_runs_passage_times(target):
+    inst = make_instance(np.random.default_rng(70), d=60, k=3, xi=1.0, act="relu",
+                         features="orthonormal")
+    kw = {"runs": 4, "steps": 200_000, "lr": 0.5 / 60, "grid": [200_000], "eps": 0.1,
+          "h0_sign": 1.0}
+    gw, g = np.random.default_rng(71), np.random.default_rng(71)
+    whole = reduced.run(inst, gw, **kw)
+    cut = reduced.run(inst, g, stop=target, **kw)
+    t = whole.t_success if target == "success" else whole.t_escape
+    assert np.all(t >= 0) and t.max() < 50_000          # all arrive well before the horizon
+    assert np.array_equal(cut.t_success if target == "success" else cut.t_escape, t)
+    assert np.isnan(cut.m[:, -1]).all() and not np.isnan(whole.m[:, -1]).any()
+    # the stop saved draws: the generator is not where the whole run left it
+    assert g.bit_generator.state != gw.bit_generator.state
+    with pytest.raises(ValueError, match="stop must be"):
+        reduced.run(inst, g, stop="never", **kw)
+
+
 @pytest.mark.parametrize("engine", [full, reduced])
 def test_fixed_start_overlap_is_respected(engine):
     inst = _inst(64, alpha=0.3)

@@ -68,6 +68,16 @@ def test_reproduce_all_runs_one_grid_then_each_experiment_from_the_cache(tmp_pat
         jsonschema.validate(bad, SCHEMA_ALL)
 
 
+def test_the_calling_process_runs_blas_on_one_thread():
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return {m["num_threads"] for m in threadpool_info() if m["user_api"] == "blas"}
+
+    assert ex.one_blas_thread(blas_threads)() == {1}
+    assert ex.one_blas_thread.__doc__ and ex.reproduce_all.__wrapped__
+
+
 def test_reproduce_all_is_offered_by_the_command_line():
     r = CliRunner().invoke(cli, ["reproduce", "--help"])
     assert r.exit_code == 0 and "reproduce all --profile paper" in r.output

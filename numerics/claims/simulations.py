@@ -35,13 +35,16 @@ def run_experiment(module: str, ctx: Context, figdir=None, **kw):
     ``<figdir>/<ID>/`` (a temporary folder when None); returns its Outcome. The quick profile's
     grids are tiny and run in this process (a local cluster's start and its workers' numba
     compilations would cost more than they save); the others go to the local cluster (or
-    ``LOWRANK_SCHEDULER``). The numbers are the same either way (numerics.grid)."""
+    ``LOWRANK_SCHEDULER``). The numbers are the same either way (numerics.grid). BLAS runs on
+    one thread here (:func:`numerics.experiments.one_blas_thread`)."""
+    from numerics.experiments import one_blas_thread
+
     mod = importlib.import_module(f"numerics.experiments.{module}")
     if figdir is None:
         figdir = Path(tempfile.mkdtemp(prefix="lowrank-exp-"))
     if ctx.profile == "quick":
         kw.setdefault("scheduler", "serial")
-    return mod.run(ctx.profile, ctx.seed, outdir=Path(figdir) / mod.ID, **kw)
+    return one_blas_thread(mod.run)(ctx.profile, ctx.seed, outdir=Path(figdir) / mod.ID, **kw)
 
 
 def _clean(d: dict) -> dict:

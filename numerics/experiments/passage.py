@@ -17,9 +17,10 @@ on Prop. 4's h, :func:`theory.population.hfun`), is what SGD would take without 
 capped at ``cap_factor · T_rec(η)`` (at most ``max_steps``). Large η fail fast (noise keeps SGD
 on a plateau, Derivation 2); the search goes down the grid and stops at the first η after a
 success whose ``T(η)`` is larger than the best so far (its runs are capped at 1.25 × the best
-``T``: beyond that they are worse whatever they do), or at ``max_steps``. An instance whose h
-vanishes between the start and the target has ``T_rec = ∞``: no SGD is run and the instance is
-reported as such (Condition 3 fails there), never silently dropped.
+``T``: beyond that they are worse whatever they do), or at ``max_steps``. A step size's runs end
+as soon as all of them have arrived (``reduced.run(stop=...)``: the same passage times). An
+instance whose h vanishes between the start and the target has ``T_rec = ∞``: no SGD is run and
+the instance is reported as such (Condition 3 fails there), never silently dropped.
 
 **What the fit can and cannot show.** At a fixed law ``η = c/d`` the drift per step (ηh) and the
 noise (η²dV, Derivation 2) both scale like 1/d, so ``T ∝ d`` up to the log of the start ``1/√d``
@@ -136,7 +137,8 @@ def passage_task(p: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
                       int(p["max_steps"])))
         if math.isfinite(best["T"]):
             cap = min(cap, int(math.ceil(1.25 * best["T"])))
-        tr = reduced.run(inst, rng, runs=runs, steps=cap, lr=lr, grid=[cap], **kw)
+        tr = reduced.run(inst, rng, runs=runs, steps=cap, lr=lr, grid=[cap], stop=target,
+                         **kw)
         t = (tr.t_success if target == "success" else tr.t_escape).astype(float)
         t[t < 0] = np.inf
         frac = float(np.mean(np.isfinite(t)))

@@ -47,7 +47,7 @@ PROFILES: dict[str, dict[str, Any]] = {
                  "instances": 3, "runs": 4, "max_steps": 1_000_000},
     "paper": {"d_sweep": ((250, 1000, 4000), 8, ("relu", "h2", "h3", "h4")),
               "k_sweep": (500, (4, 8, 16, 32), ("relu", "h3")),
-              "instances": 5, "runs": 6, "max_steps": 5_000_000},
+              "instances": 5, "runs": 6, "max_steps": 20_000_000},
 }
 
 

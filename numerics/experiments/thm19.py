@@ -56,7 +56,7 @@ PROFILES: dict[str, dict[str, Any]] = {
                  "scratch": {"d": 30, "k": 4, "runs": 8, "steps": 150_000}},
     "paper": {"d_sweep": ((250, 1000, 4000), 4, ("h3",)),
               "k_sweep": (1000, (4, 8, 16, 32), ("h3",)),
-              "instances": 5, "runs": 6, "max_steps": 5_000_000,
+              "instances": 5, "runs": 6, "max_steps": 20_000_000,
               "scratch": {"d": 40, "k": 4, "runs": 8, "steps": 400_000}},
 }
 

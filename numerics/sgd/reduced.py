@@ -523,11 +523,18 @@ def run(inst: Instance, rng: np.random.Generator, *, runs: int, steps: int, lr: 
         record_every: int | None = None, grid=None, m0: float | None = None,
         sign_flip: bool = True, h0_sign: float | Callable | None = None,
         variant: str = "frozen", lr_c: float | None = None, eps: float = 0.05, r: float = 0.5,
-        progress: bool = False, _lr_factor: float = 1.0, _chi2_df_shift: int = 0) -> Trace:
+        progress: bool = False, stop: str | None = None, _lr_factor: float = 1.0,
+        _chi2_df_shift: int = 0) -> Trace:
     """The reduced chain of Eq. (4) (see the module docstring and :mod:`numerics.sgd` for the
     arguments and variants). ``_lr_factor`` and ``_chi2_df_shift`` deliberately break the chain
     (η → η·factor, χ²(d − r − 2 + shift)); they exist only so the tests can show that they
     detect such errors. Returns a :class:`Trace` with the same fields as the full engine's.
+
+    ``stop="success"`` (or ``"escape"``) ends the run after the first block of
+    ``BLOCK_RUNSTEPS // runs`` steps at whose end every run has its first-passage time: the
+    passage times are those of the full run (the same numbers, drawn in the same order, up to
+    there); the recorded columns after the stop are NaN, and the generator is left where the
+    stop left it.
 
     >>> from numerics.problem import make_instance
     >>> inst = make_instance(np.random.default_rng(0), d=10**6, k=4, xi=1.0, act="relu",
@@ -537,6 +544,8 @@ def run(inst: Instance, rng: np.random.Generator, *, runs: int, steps: int, lr: 
     ((2, 101), True)
     """
     check_common(inst, runs=runs, steps=steps, lr=lr, eps=eps, r=r)
+    if stop not in (None, "success", "escape"):
+        raise ValueError(f"stop must be None, 'success' or 'escape', not {stop!r}")
     var = parse_variant(variant, inst)
     if var.scratch:
         raise ValueError("the 'scratch' variant exists in the full engine only "
@@ -590,6 +599,13 @@ def run(inst: Instance, rng: np.random.Generator, *, runs: int, steps: int, lr: 
             ri += 1
         if bar is not None:
             bar.update(nb)
+        if stop is not None and t0 < steps and np.all(
+                (t_succ if stop == "success" else t_esc) >= 0):
+            M[:, ri:] = np.nan
+            L[:, ri:] = np.nan
+            if var.joint:
+                CC[:, ri:] = np.nan
+            break
     if bar is not None:
         bar.close()
     return Trace("reduced", var.name, rec, M, L, CC if var.joint else None, t_succ, t_esc, eps,
