@@ -95,10 +95,11 @@ def cmd_report(profile, only, activation, out, as_json, seed, no_progress):
       lowrank report --json | jq .counts
 
     \b
-    The report is written to a sibling folder and swapped in with two renames, so a
-    run killed at any moment leaves a complete report (the previous or the new one).
-    Runs restricted by --only or --activation never replace reports/ unless you
-    pass --out reports explicitly.
+    The report is written to a sibling folder, every file fsynced, and swapped in by
+    an atomic exchange (Linux renameat2; elsewhere two renames), so a run killed at
+    any moment leaves a complete report (the previous or the new one). Two reports
+    into one folder take turns (a lock beside it). Runs restricted by --only or
+    --activation never replace reports/ unless you pass --out reports explicitly.
     """
     ctx = _context(profile, seed, activation)
     try:
