@@ -150,6 +150,15 @@ def test_fig6_plateau_at_initialisation_grows_with_xi(cache):
     assert not t[25.0] <= 2 * t[1.0]
 
 
+def test_fig6_panels_are_refuted_only_at_the_papers_sizes():
+    from numerics.experiments import fig6
+
+    assert fig6.panel_status(True, fig6.PROFILES["quick"], "quick")["status"] == "supported"
+    assert fig6.panel_status(False, fig6.PROFILES["paper"], "paper")["status"] == "not-supported"
+    small = fig6.panel_status(False, fig6.PROFILES["standard"], "standard")
+    assert small["status"] == "inconclusive" and "d = 250" in small["reason"]
+
+
 @pytest.mark.parametrize("name,act", [("thm11", "relu"), ("thm12", "relu"), ("thm19", "h3")])
 def test_theorem_step_counts_grow_about_linearly_in_d(name, act, cache):
     o = _quick(name, cache)
