@@ -64,7 +64,7 @@ def _status_lines(data: dict) -> list[str]:
 
 
 _profile_opt = click.option("--profile", type=click.Choice(PROFILES), default="standard",
-                            show_default=True, help="Sizes: quick (≈1 min), standard (the "
+                            show_default=True, help="Sizes: quick (≈1.5 min), standard (the "
                             "committed report), paper (the paper's own sizes).")
 _seed_opt = click.option("--seed", type=int, default=None,
                          help=f"Seed of every random stream [default: {Context.seed}].")
