@@ -145,9 +145,14 @@ def test_every_problem_of_the_report_is_one_classified_finding(quick_report):
     problems = {s for s, st in v.items() if st in printed and s.rsplit(".", 1)[0] in mine}
     covered = {s["id"] for r in rows if r["shown"] and r["classified"] for s in r["subchecks"]}
     assert problems <= covered
-    # every listed sub-check shows its problem (DC-RATES.r shows two findings)
-    listed = {s for f in fd.FINDINGS for s in f.subchecks}
-    assert problems == listed and all(r["shown"] for r in rows if r["classified"])
+    # every listed sub-check shows its problem (DC-RATES.r shows two findings), except the
+    # simulations' (F-34…F-37): their verdicts depend on the sizes, and at the quick ones a
+    # figure's panel or a fitted k-power may well be inconclusive or supported
+    sized = {"F-34", "F-35", "F-36", "F-37"}
+    by_size = {s for f in fd.FINDINGS if f.id in sized for s in f.subchecks}
+    listed = {s for f in fd.FINDINGS for s in f.subchecks} - by_size
+    assert problems - by_size == listed
+    assert all(r["shown"] for r in rows if r["classified"] and r["id"] not in sized)
     # findings are about the paper: related systems and extensions are reported apart
     every = {s for s, st in v.items() if st in PROBLEM and s.rsplit(".", 1)[0] in IDS}
     assert every <= {s["id"] for r in rows if r["shown"] for s in r["subchecks"]}
