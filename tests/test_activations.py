@@ -92,3 +92,16 @@ def test_growth_rule_accepts_rates_below_a_quarter():
 def test_leaky_relu_pieces_are_exact():
     act = leaky_relu("1/10")
     assert act.pieces[0][2] == X / 10 and act.pieces[1][2] == X
+
+
+def test_the_certified_routes_refuse_text_instead_of_sympifying_it():
+    # sympify of a string evaluates it: text must come through parse(), never reach sympify
+    from theory import gauss, kernels
+
+    for call in (gauss.env_of, kernels.norm2, lambda t: gauss.hermite_balls(t, 3, 10),
+                 lambda t: gauss.second_moment(t, 10), lambda t: kernels.scaled_coefficients(
+                     t, 1.0, 3)):
+        with pytest.raises(TypeError, match="not text"):
+            call('__import__("os").getcwd()')
+    from theory.activations import X
+    assert kernels.norm2(sp.Max(X, 0)).contains(0.5)   # an expression still goes through

@@ -171,6 +171,23 @@ def switch_args(expr: sp.Expr) -> list[sp.Expr]:
     return args
 
 
+def as_expr(obj) -> sp.Expr:
+    """A sympy expression from a sympy object or a Python number; text is refused, since
+    ``sympify`` of a string evaluates it (typed activations go through :func:`parse`).
+
+    >>> as_expr(2) + X
+    x + 2
+    >>> as_expr("x")
+    Traceback (most recent call last):
+    ...
+    TypeError: a sympy expression is needed, not text: theory.activations.parse('x').expr
+    """
+    if isinstance(obj, (str, bytes)):
+        raise TypeError(f"a sympy expression is needed, not text: "
+                        f"theory.activations.parse({obj!r}).expr")
+    return sp.sympify(obj, strict=True)
+
+
 def exact_kinks(expr: sp.Expr) -> list[sp.Expr]:
     """Exact real points where a Max/Min/Abs/Heaviside/sign/Piecewise of ``expr`` switches,
     for switching arguments that are polynomials of degree ≤ 2 in x (others are skipped: a

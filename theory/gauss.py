@@ -36,7 +36,7 @@ from functools import lru_cache
 import sympy as sp
 from flint import acb, arb, ctx
 
-from theory.activations import X, exact_kinks
+from theory.activations import X, as_expr, exact_kinks
 from theory.balls import acb_function, enclose
 from theory.envelope import Envelope, envelope, gauss_tail, tail_cutoff
 
@@ -144,7 +144,7 @@ def hermite_balls(expr: sp.Expr, n: int, digits: int, s=1,
     that). ``ps``: compute only these p (the others are returned as None). Cached in memory
     per (expression, n, digits, s, ps).
     """
-    return _hermite_balls(sp.sympify(expr), n, digits, s, None if ps is None else tuple(ps))
+    return _hermite_balls(as_expr(expr), n, digits, s, None if ps is None else tuple(ps))
 
 
 @lru_cache(maxsize=256)
@@ -204,7 +204,7 @@ def second_moment(expr: sp.Expr, digits: int, s=1) -> arb:
     >>> second_moment(sp.Max(X, 0), 15).str(15, radius=False)   # E[relu(g)²] = 1/2
     '0.500000000000000'
     """
-    return _second_moment(_scaled(sp.sympify(expr), s), digits)
+    return _second_moment(_scaled(as_expr(expr), s), digits)
 
 
 @lru_cache(maxsize=256)
@@ -243,7 +243,7 @@ def _rough(f) -> arb:
 
 def env_of(expr: sp.Expr) -> Envelope:
     """The envelope used for ``expr`` (cached)."""
-    return _env_cached(sp.sympify(expr))
+    return _env_cached(as_expr(expr))
 
 
 _ = math  # (math kept for future bounds)

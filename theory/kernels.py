@@ -48,7 +48,7 @@ import sympy as sp
 from flint import arb, ctx
 
 from theory import hermite
-from theory.activations import Activation, ActivationError, X, get
+from theory.activations import Activation, ActivationError, X, as_expr, get
 from theory.balls import acb_function, enclose, float_ball
 from theory.kernels_closed import S1, S2, C, closed_cov
 
@@ -390,14 +390,14 @@ def norm2(f: sp.Expr, dps: int = DPS) -> arb:
     >>> norm2(sp.Max(X, 0)).str(5)
     '0.500000000000000'
     """
-    return _norm2_expr(sp.sympify(f), dps)
+    return _norm2_expr(as_expr(f), dps)
 
 
 def scaled_coefficients(f: sp.Expr, s: float, n: int, dps: int = DPS):
     """(β_0..β_{n−1} as balls, R ball): β_p = E[f(s g) h_p(g)] (exact routes where they apply,
     else certified quadrature) and ``R = E[f(sg)²] − Σ_{p<n} β_p²`` (Parseval's remainder,
     clipped below at 0). ``s`` a float, taken as its exact binary value."""
-    return _scaled(sp.sympify(f), float(s), n, dps)
+    return _scaled(as_expr(f), float(s), n, dps)
 
 
 @lru_cache(maxsize=1024)
