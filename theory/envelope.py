@@ -59,7 +59,7 @@ from fractions import Fraction
 import sympy as sp
 from flint import arb
 
-from theory.activations import X
+from theory.activations import X, as_expr
 from theory.balls import enclose
 
 __all__ = ["Envelope", "EnvelopeError", "envelope", "lower", "gauss_tail", "tail_cutoff"]
@@ -155,7 +155,7 @@ def envelope(expr: sp.Expr) -> Envelope:
     >>> envelope(X * sp.exp(X**2 / 8))
     Envelope(A=1, n=1, a=0.125, b=0)
     """
-    return _env(sp.sympify(expr))
+    return _env(as_expr(expr))
 
 
 def _env(e: sp.Expr) -> Envelope:  # noqa: C901 - one dispatch over node types
@@ -303,7 +303,7 @@ def lower(e: sp.Expr) -> arb:
     >>> lower(1 + sp.exp(-X)).str(3), lower(X**2 - 2*X + 2).str(3)
     ('1.00', '1.00')
     """
-    e = sp.sympify(e)
+    e = as_expr(e)
     if not e.has(X):
         v = enclose(e)
         return _lo(v).max(arb(0)) if v > 0 else arb(0)
