@@ -98,9 +98,9 @@ def test_the_certified_routes_refuse_text_instead_of_sympifying_it():
     # sympify of a string evaluates it: text must come through parse(), never reach sympify
     from theory import envelope, gauss, kernels
 
-    for call in (gauss.env_of, kernels.norm2, envelope.envelope, envelope.lower, lambda t: gauss.hermite_balls(t, 3, 10),
-                 lambda t: gauss.second_moment(t, 10), lambda t: kernels.scaled_coefficients(
-                     t, 1.0, 3)):
+    for call in (gauss.env_of, kernels.norm2, envelope.envelope, envelope.lower,
+                 lambda t: gauss.hermite_balls(t, 3, 10), lambda t: gauss.second_moment(t, 10),
+                 lambda t: kernels.scaled_coefficients(t, 1.0, 3)):
         with pytest.raises(TypeError, match="not text"):
             call('__import__("os").getcwd()')
     from theory.activations import X
